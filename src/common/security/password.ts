@@ -1,0 +1,24 @@
+import { hash, verify, Algorithm } from '@node-rs/argon2';
+
+// argon2id with OWASP's recommended floor (19 MiB, t=2, p=1); the parameters are recorded in the hash
+// string, so raising them later keeps old hashes verifiable.
+const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+export function hashPassword(plain: string): Promise<string> {
+  return hash(plain, OPTIONS);
+}
+
+export async function verifyPassword(hashed: string, plain: string): Promise<boolean> {
+  try {
+    return await verify(hashed, plain);
+  } catch {
+    return false; // malformed hash: treat as a mismatch, never as an error leaking details
+  }
+}
+
+// A hash of a random password, used to spend the same time when the e-mail is unknown (no timing oracle).
+let dummy: Promise<string> | undefined;
+export function dummyPasswordHash(): Promise<string> {
+  dummy ??= hashPassword('Dummy-password-1!');
+  return dummy;
+}
