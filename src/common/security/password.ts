@@ -1,8 +1,10 @@
-import { hash, verify, Algorithm } from '@node-rs/argon2';
+import { hash, verify } from '@node-rs/argon2';
+
+const ARGON2ID = 2; // Algorithm.Argon2id (a const enum, unreadable under isolatedModules)
 
 // argon2id with OWASP's recommended floor (19 MiB, t=2, p=1); the parameters are recorded in the hash
 // string, so raising them later keeps old hashes verifiable.
-const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 export function hashPassword(plain: string): Promise<string> {
   return hash(plain, OPTIONS);

@@ -1,0 +1,83 @@
+// Helpers shared by scripts/dev.mjs and scripts/test.mjs. Node built-ins only: this runs before
+// node_modules exists.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const isCI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
+
+export const say = (tag, msg) => console.log(`[${tag}] ${msg}`);
+
+/** Loads KEY=VALUE lines from a file into process.env without overriding what is already set. */
+export function loadEnvFile(file) {
+  const full = path.resolve(ROOT, file);
+  if (!fs.existsSync(full)) return false;
+  process.loadEnvFile(full);
+  return true;
+}
+
+let current = null;
+
+/**
+ * Runs a command with inherited output; resolves with its exit code. With `group`, the command gets
+ * its own process group: signals reach it only through signalChild (no double Ctrl-C), and whatever
+ * it leaves behind (a test worker still busy) is terminated when it exits.
+ */
+export function runChild(cmd, args, { env = process.env, cwd = ROOT, group = false } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'], detached: group });
+    current = { child, group };
+    child.on('error', (err) => {
+      console.error(`cannot run ${cmd}: ${err.message}`);
+      current = null;
+      resolve(127);
+    });
+    child.on('exit', (code, signal) => {
+      current = null;
+      if (group) killGroup(child.pid, 'SIGTERM');
+      resolve(code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1));
+    });
+  });
+}
+
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends a signal to the command currently run by runChild, if any. */
+export function signalChild(signal) {
+  if (!current || current.child.exitCode !== null) return;
+  if (!current.group || !killGroup(current.child.pid, signal)) current.child.kill(signal);
+}
+
+/** `npm ci` (CI) or `npm install` when node_modules is missing or older than package-lock.json. */
+export async function ensureDependencies(tag) {
+  const lock = path.join(ROOT, 'package-lock.json');
+  const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
+  let reason = null;
+  if (!fs.existsSync(installed)) reason = 'node_modules is missing';
+  else if (fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(installed).mtimeMs) reason = 'package-lock.json changed';
+  if (!reason) return;
+  const args = isCI && fs.existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  say(tag, `${reason}: npm ${args[0]}`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const code = await runChild(npm, args);
+  if (code !== 0) throw new Error(`npm ${args[0]} failed (exit ${code})`);
+}
+
+export const hasPrisma = () =>
+  fs.existsSync(path.join(ROOT, 'scripts', 'prisma.mjs')) && fs.existsSync(path.join(ROOT, 'prisma', 'schema.prisma'));
+
+/** `node scripts/prisma.mjs <args>` (it supplies the offline Prisma env); throws on failure. */
+export async function prisma(tag, args, extraEnv = {}) {
+  say(tag, `prisma ${args.join(' ')}`);
+  const code = await runChild(process.execPath, [path.join(ROOT, 'scripts', 'prisma.mjs'), ...args], { env: { ...process.env, ...extraEnv } });
+  if (code !== 0) throw new Error(`prisma ${args.join(' ')} failed (exit ${code})`);
+}

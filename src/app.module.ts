@@ -1,0 +1,58 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { JwtAuthGuard } from './common/auth/jwt-auth.guard.js';
+import { RolesGuard } from './common/auth/roles.guard.js';
+import { AppConfig } from './config/app-config.service.js';
+import { CoreModule } from './core.module.js';
+import { HttpObserverMiddleware } from './infra/metrics/http-observer.middleware.js';
+import { MetricsController } from './infra/metrics/metrics.controller.js';
+import { AppThrottlerGuard } from './infra/throttle/rate-limit.js';
+import { RedisThrottlerStorage, ThrottleStorageModule } from './infra/throttle/redis-throttler.storage.js';
+import { AuthModule } from './modules/auth/auth.module.js';
+import { HealthModule } from './modules/health/health.module.js';
+import { NotificationsModule } from './modules/notifications/notifications.module.js';
+import { UsersModule } from './modules/users/users.module.js';
+import { ProcessorsModule } from './worker/processors.module.js';
+
+export interface AppModuleOptions {
+  /** Run the BullMQ processors inside the api process (local use). */
+  embeddedWorker: boolean;
+}
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule,
+        ThrottlerModule.forRootAsync({
+          imports: [ThrottleStorageModule],
+          inject: [AppConfig, RedisThrottlerStorage],
+          useFactory: (config: AppConfig, storage: RedisThrottlerStorage) => ({
+            throttlers: [{ name: 'default', ttl: config.get('THROTTLE_TTL') * 1000, limit: config.get('THROTTLE_LIMIT') }],
+            storage,
+            errorMessage: 'Trop de requêtes, réessayez plus tard',
+          }),
+        }),
+        HealthModule,
+        AuthModule,
+        UsersModule,
+        NotificationsModule,
+        ...(options.embeddedWorker ? [ProcessorsModule] : []),
+      ],
+      controllers: [MetricsController],
+      providers: [
+        // order matters: authenticate first, so limits can be counted per user, then check roles
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: AppThrottlerGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpObserverMiddleware).forRoutes('*path');
+  }
+}

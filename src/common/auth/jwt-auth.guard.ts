@@ -1,0 +1,52 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { RequestContext } from '../context/request-context.service.js';
+import { AppException } from '../errors/app.exception.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { AccessTokenService, TokenError } from './access-token.service.js';
+import { IS_PUBLIC } from './decorators.js';
+import { IdentityResolver } from './identity-resolver.service.js';
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const [scheme, token] = header.split(' ');
+  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
+/** Global guard: every route needs a valid access token unless marked @Public(). */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: AccessTokenService,
+    private readonly identities: IdentityResolver,
+    private readonly ctx: RequestContext,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    if (isPublic) return true;
+
+    const req = context.switchToHttp().getRequest<Request & { identity?: unknown }>();
+    const token = bearerToken(req);
+    if (!token) throw AppException.unauthorized();
+    let payload;
+    try {
+      payload = this.tokens.verifyAccess(token);
+    } catch (e) {
+      const expired = e instanceof TokenError && e.reason === 'expired';
+      throw AppException.unauthorized(
+        expired ? ErrorCode.TOKEN_EXPIRED : ErrorCode.TOKEN_INVALID,
+        expired ? 'Jeton expiré' : 'Jeton invalide',
+      );
+    }
+    const identity = await this.identities.resolve(payload.sub, payload.iat);
+    if (!identity) throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Session invalide');
+    req.identity = identity;
+    this.ctx.setIdentity(identity);
+    return true;
+  }
+}

@@ -1,0 +1,134 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBooleanString,
+  IsEnum,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export enum NodeEnv {
+  Development = 'development',
+  Production = 'production',
+  Test = 'test',
+}
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/** Every variable the api and the worker read. `.env.example` lists the same names. */
+export class EnvironmentVariables {
+  @IsEnum(NodeEnv)
+  NODE_ENV: NodeEnv = NodeEnv.Development;
+
+  /** 0 lets the OS pick a free port (tests). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  WS_PORT = 3001;
+
+  /** Connection of the api and workers: role huntzen_app (non-owner, NOBYPASSRLS). */
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgresql:// URL' })
+  APP_DATABASE_URL: string;
+
+  /** Connection for system work (login lookup, workers, report refresh): role huntzen_system. */
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgresql:// URL' })
+  SYSTEM_DATABASE_URL: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @Matches(/^rediss?:\/\//, { message: 'must be a redis:// URL' })
+  REDIS_URL: string;
+
+  /** Prefix of every Redis key we own (queues, throttler, presence); lets instances share one Redis. */
+  @IsString() @Matches(/^[a-zA-Z0-9:_-]{1,64}$/)
+  REDIS_PREFIX = 'hz';
+
+  @IsString() @MinLength(32)
+  JWT_SECRET: string;
+
+  @IsString() @MinLength(32)
+  JWT_REFRESH_SECRET: string;
+
+  @Matches(/^\d+[smhd]$/) JWT_EXPIRES_IN = '15m';
+  @Matches(/^\d+[smhd]$/) JWT_REFRESH_EXPIRES_IN = '7d';
+
+  /** `v1:<64 hex>,v2:<64 hex>`; a lone ENCRYPTION_KEY (SPEC §9.3) is read as `v1`. */
+  @IsOptional() @Matches(/^(v\d+:[0-9a-fA-F]{64})(,v\d+:[0-9a-fA-F]{64})*$/, {
+    message: 'must be a comma list of v<N>:<64 hex characters>',
+  })
+  ENCRYPTION_KEYS?: string;
+
+  @IsOptional() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hex characters (32 bytes)' })
+  ENCRYPTION_KEY?: string;
+
+  @IsOptional() @Matches(/^v\d+$/)
+  ENCRYPTION_KEY_CURRENT?: string;
+
+  @IsString() JITSI_DOMAIN = 'meet.huntzen.care';
+  @IsString() JITSI_APP_ID = 'huntzen_app';
+  @IsString() @MinLength(16) JITSI_SECRET: string;
+
+  @IsString() SMTP_HOST = 'localhost';
+  @Transform(toInt) @IsInt() SMTP_PORT = 587;
+  @IsOptional() @IsString() SMTP_USER?: string;
+  @IsOptional() @IsString() SMTP_PASSWORD?: string;
+  @IsOptional() @IsBooleanString() SMTP_SECURE?: string;
+  @IsString() EMAIL_FROM = 'HuntZen Care <noreply@huntzen.care>';
+
+  @IsUrl({ require_tld: false, require_protocol: true }) FRONTEND_URL = 'http://localhost:5173';
+  @IsOptional() @IsString() CORS_ORIGINS?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) THROTTLE_TTL = 60;
+  @Transform(toInt) @IsInt() @Min(1) THROTTLE_LIMIT = 100;
+
+  /** Express `trust proxy`: nginx sits in front, so the client IP comes from X-Forwarded-For. */
+  @IsString() TRUST_PROXY = 'loopback';
+
+  @Transform(toInt) @IsInt() @Min(1) MAX_FILE_SIZE = 10485760;
+  @IsString() UPLOAD_PATH = './uploads';
+
+  @IsOptional() @IsBooleanString() WORKER_EMBEDDED?: string;
+  @IsOptional() @IsBooleanString() SWAGGER_ENABLED?: string;
+
+  /** Static bearer token a Prometheus scraper may present on /metrics (SUPER_ADMIN tokens also work). */
+  @IsOptional() @IsString() @MinLength(24) METRICS_TOKEN?: string;
+
+  @IsString() LOG_LEVEL = 'info';
+}
+
+/** Values that mean "somebody copied the example file": refused in production. */
+const PLACEHOLDER = /change[-_ ]?me|placeholder|example|secret123|^x+$|dev[-_]only/i;
+const SECRET_NAMES = ['JWT_SECRET', 'JWT_REFRESH_SECRET', 'JITSI_SECRET', 'SMTP_PASSWORD', 'METRICS_TOKEN'] as const;
+
+export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const problems = validateSync(env, { skipMissingProperties: false, whitelist: false }).map(
+    (e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ') || 'invalid'}`,
+  );
+
+  if (!env.ENCRYPTION_KEYS && !env.ENCRYPTION_KEY) problems.push('ENCRYPTION_KEYS: required (or ENCRYPTION_KEY)');
+  if (env.JWT_SECRET && env.JWT_SECRET === env.JWT_REFRESH_SECRET) {
+    problems.push('JWT_REFRESH_SECRET: must differ from JWT_SECRET');
+  }
+  if (env.NODE_ENV === NodeEnv.Production) {
+    for (const name of SECRET_NAMES) {
+      const value = env[name];
+      if (typeof value === 'string' && PLACEHOLDER.test(value)) problems.push(`${name}: placeholder value refused in production`);
+    }
+    const keys = `${env.ENCRYPTION_KEYS ?? ''}${env.ENCRYPTION_KEY ?? ''}`;
+    if (/(0{64}|1{64}|(0123456789abcdef){4})/i.test(keys)) problems.push('ENCRYPTION_KEYS: placeholder key refused in production');
+    if (/localhost|127\.0\.0\.1/.test(env.FRONTEND_URL)) problems.push('FRONTEND_URL: must be the public app URL in production');
+  }
+  if (problems.length) {
+    throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return env;
+}

@@ -1,0 +1,56 @@
+import { Module } from '@nestjs/common';
+import { ClsModule } from 'nestjs-cls';
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { CommonModule } from './common/common.module.js';
+import { AppConfigModule } from './config/config.module.js';
+import { CryptoModule } from './infra/crypto/crypto.module.js';
+import { MailModule } from './infra/mail/mail.module.js';
+import { PrismaModule } from './infra/prisma/prisma.module.js';
+import { QueueModule } from './infra/queue/queue.module.js';
+import { RedisModule } from './infra/redis/redis.module.js';
+import { AuditModule } from './modules/audit/audit.module.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Providers shared by the api and the worker processes. */
+@Module({
+  imports: [
+    AppConfigModule,
+    ClsModule.forRoot({
+      global: true,
+      middleware: {
+        mount: true,
+        generateId: true,
+        // keep a well-formed id from nginx so one request can be followed across hops
+        idGenerator: (req: Request) => {
+          const given = req.headers['x-request-id'];
+          return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        },
+        setup: (cls, req: Request, res) => {
+          cls.set('ip', req.ip);
+          cls.set('userAgent', req.headers['user-agent']);
+          res.setHeader('X-Request-Id', cls.getId());
+        },
+      },
+    }),
+    PrismaModule,
+    RedisModule,
+    CryptoModule,
+    QueueModule,
+    MailModule,
+    CommonModule,
+    AuditModule,
+  ],
+  exports: [
+    AppConfigModule,
+    PrismaModule,
+    RedisModule,
+    CryptoModule,
+    QueueModule,
+    MailModule,
+    CommonModule,
+    AuditModule,
+  ],
+})
+export class CoreModule {}

@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { AppConfig } from '../../config/app-config.service.js';
+
+const ALGO = 'aes-256-gcm';
+const IV_BYTES = 16; // SPEC §7.5 / recette 5: a 32-hex IV
+const TAG_BYTES = 16;
+
+/** Everything stored next to an encrypted record (hex strings, as in the `*_content`/`iv`/`auth_tag` columns). */
+export interface Envelope {
+  encryptedContent: string;
+  iv: string;
+  authTag: string;
+  encryptedDek: string;
+  dekIv: string;
+  dekAuthTag: string;
+  keyVersion: string;
+}
+
+/**
+ * Envelope encryption (ARCHITECTURE §5): a random data key per record encrypts the content; the master
+ * key (KEK) of `keyVersion` wraps the data key. `aad` binds the ciphertext to its row (table, id, owner)
+ * so a ciphertext copied into another row fails to decrypt.
+ */
+@Injectable()
+export class EnvelopeCrypto {
+  private readonly keks = new Map<string, Buffer>();
+  readonly currentVersion: string;
+
+  constructor(config: AppConfig) {
+    const list = config.get('ENCRYPTION_KEYS') ?? `v1:${config.get('ENCRYPTION_KEY')}`;
+    for (const entry of list.split(',')) {
+      const [version, hex] = entry.split(':');
+      this.keks.set(version, Buffer.from(hex, 'hex'));
+    }
+    this.currentVersion = config.get('ENCRYPTION_KEY_CURRENT') ?? [...this.keks.keys()].at(-1)!;
+    if (!this.keks.has(this.currentVersion)) {
+      throw new Error(`ENCRYPTION_KEY_CURRENT=${this.currentVersion} is not among ENCRYPTION_KEYS`);
+    }
+  }
+
+  encrypt(plaintext: string | Buffer, aad: string): Envelope {
+    const dek = randomBytes(32);
+    try {
+      const content = seal(dek, Buffer.isBuffer(plaintext) ? plaintext : Buffer.from(plaintext, 'utf8'), aad);
+      const wrapped = seal(this.kek(this.currentVersion), dek, `dek:${aad}`);
+      return {
+        encryptedContent: content.data,
+        iv: content.iv,
+        authTag: content.tag,
+        encryptedDek: wrapped.data,
+        dekIv: wrapped.iv,
+        dekAuthTag: wrapped.tag,
+        keyVersion: this.currentVersion,
+      };
+    } finally {
+      dek.fill(0);
+    }
+  }
+
+  decrypt(env: Envelope, aad: string): Buffer {
+    const dek = open(this.kek(env.keyVersion), { data: env.encryptedDek, iv: env.dekIv, tag: env.dekAuthTag }, `dek:${aad}`);
+    try {
+      return open(dek, { data: env.encryptedContent, iv: env.iv, tag: env.authTag }, aad);
+    } finally {
+      dek.fill(0);
+    }
+  }
+
+  decryptText(env: Envelope, aad: string): string {
+    return this.decrypt(env, aad).toString('utf8');
+  }
+
+  /** Re-wraps the data key with the current KEK (rotation); the content ciphertext is untouched. */
+  rewrap(env: Envelope, aad: string): Envelope {
+    if (env.keyVersion === this.currentVersion) return env;
+    const dek = open(this.kek(env.keyVersion), { data: env.encryptedDek, iv: env.dekIv, tag: env.dekAuthTag }, `dek:${aad}`);
+    try {
+      const wrapped = seal(this.kek(this.currentVersion), dek, `dek:${aad}`);
+      return { ...env, encryptedDek: wrapped.data, dekIv: wrapped.iv, dekAuthTag: wrapped.tag, keyVersion: this.currentVersion };
+    } finally {
+      dek.fill(0);
+    }
+  }
+
+  /** One-column form for small secrets (e.g. the TOTP secret): `henv1.<json>`. */
+  encryptToString(plaintext: string, aad: string): string {
+    return `henv1.${Buffer.from(JSON.stringify(this.encrypt(plaintext, aad))).toString('base64url')}`;
+  }
+
+  decryptFromString(serialized: string, aad: string): string {
+    if (!serialized.startsWith('henv1.')) throw new Error('Unknown envelope format');
+    const env = JSON.parse(Buffer.from(serialized.slice(6), 'base64url').toString('utf8')) as Envelope;
+    return this.decryptText(env, aad);
+  }
+
+  private kek(version: string): Buffer {
+    const key = this.keks.get(version);
+    if (!key) throw new Error(`Unknown key version ${version}`);
+    return key;
+  }
+}
+
+function seal(key: Buffer, data: Buffer, aad: string) {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv(ALGO, key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const out = Buffer.concat([cipher.update(data), cipher.final()]);
+  return { data: out.toString('hex'), iv: iv.toString('hex'), tag: cipher.getAuthTag().toString('hex') };
+}
+
+function open(key: Buffer, box: { data: string; iv: string; tag: string }, aad: string): Buffer {
+  const tag = Buffer.from(box.tag, 'hex');
+  if (tag.length !== TAG_BYTES) throw new Error('Invalid authentication tag length');
+  const decipher = createDecipheriv(ALGO, key, Buffer.from(box.iv, 'hex'), { authTagLength: TAG_BYTES });
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(Buffer.from(box.data, 'hex')), decipher.final()]);
+}

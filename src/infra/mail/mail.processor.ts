@@ -1,0 +1,40 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import nodemailer, { Transporter } from 'nodemailer';
+import { AppConfig } from '../../config/app-config.service.js';
+import { QUEUE } from '../queue/queues.js';
+import type { EmailJob } from './mail.service.js';
+import { render } from './templates.js';
+
+/** Sends queued e-mails over SMTP; BullMQ retries with exponential backoff on failure. */
+@Processor(QUEUE.email, { concurrency: 4 })
+export class MailProcessor extends WorkerHost implements OnModuleDestroy {
+  private readonly logger = new Logger('MailWorker');
+  private readonly transport: Transporter;
+  private readonly from: string;
+
+  constructor(config: AppConfig) {
+    super();
+    const user = config.get('SMTP_USER');
+    this.transport = nodemailer.createTransport({
+      host: config.get('SMTP_HOST'),
+      port: config.get('SMTP_PORT'),
+      secure: config.get('SMTP_SECURE') === 'true',
+      ...(user ? { auth: { user, pass: config.get('SMTP_PASSWORD') } } : {}),
+      // local sinks speak plain SMTP; a real relay on 587 upgrades with STARTTLS when it offers it
+      ignoreTLS: !user,
+    });
+    this.from = config.get('EMAIL_FROM');
+  }
+
+  async process(job: Job<EmailJob>): Promise<void> {
+    const mail = render(job.data.template, job.data.data as never);
+    await this.transport.sendMail({ from: this.from, to: job.data.to, ...mail });
+    this.logger.log({ message: 'e-mail sent', template: job.data.template, jobId: job.id });
+  }
+
+  onModuleDestroy(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,35 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { QUEUE } from '../queue/queues.js';
+import type { TemplateData, TemplateName } from './templates.js';
+
+export interface EmailJob<K extends TemplateName = TemplateName> {
+  to: string;
+  template: K;
+  data: TemplateData[K];
+}
+
+/**
+ * Queues e-mails; the worker sends them. Enqueueing never fails the HTTP request that asked for it:
+ * an unreachable Redis is logged (without the address or the data) and the request goes on.
+ */
+@Injectable()
+export class MailService {
+  private readonly logger = new Logger('Mail');
+
+  constructor(@InjectQueue(QUEUE.email) private readonly queue: Queue<EmailJob>) {}
+
+  async send<K extends TemplateName>(to: string, template: K, data: TemplateData[K]): Promise<void> {
+    try {
+      await this.queue.add(template, { to, template, data } as EmailJob, {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 2000 },
+        removeOnComplete: true, // the job holds a single-use link: do not keep it once sent
+        removeOnFail: { age: 24 * 3600 },
+      });
+    } catch (e) {
+      this.logger.warn({ message: 'e-mail not queued', template, error: (e as Error).name });
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.service.js';
+import { QUEUE } from './queues.js';
+
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: { url: config.get('REDIS_URL'), maxRetriesPerRequest: null },
+        prefix: `${config.get('REDIS_PREFIX')}:bull`,
+      }),
+    }),
+    BullModule.registerQueue({ name: QUEUE.email }),
+  ],
+  exports: [BullModule],
+})
+export class QueueModule {}

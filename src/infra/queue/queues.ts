@@ -1,0 +1,4 @@
+/** Queue names (SPEC §8.3). */
+export const QUEUE = {
+  email: 'email',
+} as const;

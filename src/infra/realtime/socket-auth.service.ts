@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import type { Role } from '@prisma/client';
+import type { Namespace, Socket } from 'socket.io';
+import { AccessTokenService } from '../../common/auth/access-token.service.js';
+import { IdentityResolver } from '../../common/auth/identity-resolver.service.js';
+import type { Identity } from '../../common/context/request-context.js';
+
+export interface AuthedSocketData {
+  identity: Identity;
+}
+
+class SocketAuthError extends Error {
+  readonly data: { code: string; message: string };
+  constructor(code: string, message: string) {
+    super(message);
+    this.data = { code, message };
+  }
+}
+
+/**
+ * Handshake authentication for every namespace: `auth.token` is an access token checked by the same
+ * code as HTTP. A refused connection gets `connect_error` with `{ code, message }` in `err.data`.
+ */
+@Injectable()
+export class SocketAuthService {
+  constructor(
+    private readonly tokens: AccessTokenService,
+    private readonly identities: IdentityResolver,
+  ) {}
+
+  /** Installs the handshake check on `namespace`; `allowed` restricts roles (e.g. no admins on /chat). */
+  guard(namespace: Namespace, allowed?: Role[]): void {
+    namespace.use((socket: Socket, next) => {
+      this.authenticate(socket.handshake.auth?.token)
+        .then((identity) => {
+          if (allowed && !allowed.includes(identity.role)) {
+            return next(new SocketAuthError('FORBIDDEN', 'Rôle non autorisé sur cet espace'));
+          }
+          (socket.data as AuthedSocketData).identity = identity;
+          socket.join(`user:${identity.userId}`);
+          next();
+        })
+        .catch((e: SocketAuthError) => next(e instanceof SocketAuthError ? e : new SocketAuthError('UNAUTHORIZED', 'Authentification requise')));
+    });
+  }
+
+  private async authenticate(token: unknown): Promise<Identity> {
+    if (typeof token !== 'string' || !token) throw new SocketAuthError('UNAUTHORIZED', 'Jeton manquant');
+    let payload;
+    try {
+      payload = this.tokens.verifyAccess(token);
+    } catch {
+      throw new SocketAuthError('UNAUTHORIZED', 'Jeton invalide ou expiré');
+    }
+    const identity = await this.identities.resolve(payload.sub, payload.iat);
+    if (!identity) throw new SocketAuthError('UNAUTHORIZED', 'Session invalide');
+    return identity;
+  }
+}

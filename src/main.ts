@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './bootstrap.js';
+import { AppConfig } from './config/app-config.service.js';
+
+async function main(): Promise<void> {
+  const app = await createApp();
+  const config = app.get(AppConfig);
+  await app.listen(config.get('PORT'));
+  Logger.log(`api on :${config.get('PORT')} (REST /api, Swagger /api/docs), sockets on :${config.get('WS_PORT')}`, 'Bootstrap');
+}
+
+main().catch((e) => {
+  // configuration errors list every bad variable; print them plainly and stop
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

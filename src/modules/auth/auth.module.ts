@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { SessionService } from './session.service.js';
+import { TwoFactorService } from './two-factor.service.js';
+
+@Module({
+  controllers: [AuthController],
+  providers: [AuthService, SessionService, TwoFactorService],
+  exports: [AuthService, SessionService],
+})
+export class AuthModule {}

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { NotificationType } from '@prisma/client';
+import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
+import type { NotificationPreferenceDto, NotificationPreferencePatchDto } from './dto/users.dto.js';
+
+/** I6: per-type in-app / e-mail switches. No row means both on (US-9.1). */
+@Injectable()
+export class NotificationPreferencesService {
+  constructor(private readonly tenant: TenantPrisma) {}
+
+  async list(userId: string): Promise<NotificationPreferenceDto[]> {
+    const rows = await this.tenant.db.notificationPreference.findMany({ where: { userId } });
+    const byType = new Map(rows.map((r) => [r.type, r]));
+    return Object.values(NotificationType).map((type) => ({
+      type,
+      inApp: byType.get(type)?.inApp ?? true,
+      email: byType.get(type)?.email ?? true,
+    }));
+  }
+
+  async update(userId: string, patches: NotificationPreferencePatchDto[]): Promise<NotificationPreferenceDto[]> {
+    await this.tenant.tx(async (tx) => {
+      for (const p of patches) {
+        const values = { ...(p.inApp !== undefined ? { inApp: p.inApp } : {}), ...(p.email !== undefined ? { email: p.email } : {}) };
+        await tx.notificationPreference.upsert({
+          where: { userId_type: { userId, type: p.type } },
+          create: { userId, type: p.type, inApp: p.inApp ?? true, email: p.email ?? true },
+          update: values,
+        });
+      }
+    });
+    return this.list(userId);
+  }
+
+  /** Whether `userId` wants `type` by e-mail (used by the notification senders). */
+  async wantsEmail(userId: string, type: NotificationType): Promise<boolean> {
+    const row = await this.tenant.db.notificationPreference.findUnique({ where: { userId_type: { userId, type } } });
+    return row?.email ?? true;
+  }
+}

@@ -1,0 +1,79 @@
+import { simpleParser, ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+import { EventEmitter } from 'node:events';
+
+export interface SinkMail {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  /** Every http(s) link found in the text part. */
+  links: string[];
+}
+
+/** A real SMTP server in the test process; mails are parsed and kept in arrival order. */
+export class SmtpSink {
+  readonly mails: SinkMail[] = [];
+  private readonly events = new EventEmitter();
+  private server?: SMTPServer;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData: (stream, _session, callback) => {
+        simpleParser(stream)
+          .then((parsed: ParsedMail) => {
+            const text = parsed.text ?? '';
+            const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
+            const mail: SinkMail = { to, subject: parsed.subject ?? '', text, html: typeof parsed.html === 'string' ? parsed.html : '', links: text.match(/https?:\/\/[^\s)]+/g) ?? [] };
+            this.mails.push(mail);
+            this.events.emit('mail', mail);
+            callback();
+          })
+          .catch(callback);
+      },
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server!.server.address() as AddressInfo).port;
+  }
+
+  /** Resolves with the first mail (already received or coming) matching `predicate`. */
+  waitFor(predicate: (m: SinkMail) => boolean, timeoutMs = 15_000): Promise<SinkMail> {
+    const found = this.mails.find(predicate);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.events.off('mail', onMail);
+        reject(new Error(`no matching e-mail within ${timeoutMs} ms (received: ${this.mails.map((m) => `${m.to.join(',')}:${m.subject}`).join(' | ') || 'none'})`));
+      }, timeoutMs);
+      const onMail = (m: SinkMail) => {
+        if (!predicate(m)) return;
+        clearTimeout(timer);
+        this.events.off('mail', onMail);
+        resolve(m);
+      };
+      this.events.on('mail', onMail);
+    });
+  }
+
+  waitForTo(email: string, subjectIncludes?: string): Promise<SinkMail> {
+    return this.waitFor((m) => m.to.includes(email) && (!subjectIncludes || m.subject.includes(subjectIncludes)));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** The `token` query parameter of the first link in a mail. */
+export function tokenFromMail(mail: SinkMail): string {
+  for (const link of mail.links) {
+    const token = new URL(link).searchParams.get('token');
+    if (token) return token;
+  }
+  throw new Error(`no token link in mail "${mail.subject}"`);
+}

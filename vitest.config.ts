@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    globals: true,
+    root: './',
+    include: ['src/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // each file boots its own app with its own Redis prefix and SMTP sink, so files may run in parallel
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+  oxc: {
+    decorator: { legacy: true, emitDecoratorMetadata: true },
+  },
+});
