@@ -15,8 +15,11 @@ if (!existsSync(bin)) {
   process.exit(1);
 }
 
+const binDir = path.join(root, 'node_modules', '.bin');
 const env = {
   ...process.env,
+  // `prisma db seed` spawns `tsx prisma/seed.ts`: make local binaries resolvable outside `npm run` too.
+  PATH: [binDir, process.env.PATH].filter(Boolean).join(path.delimiter),
   CHECKPOINT_DISABLE: '1',
   PRISMA_HIDE_UPDATE_MESSAGE: '1',
   // Syntactically valid and never contacted: prisma.config.ts connects through MIGRATE_DATABASE_URL/DATABASE_URL.

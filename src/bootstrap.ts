@@ -4,7 +4,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import compression from 'compression';
 import helmet from 'helmet';
+import { ClsMiddleware } from 'nestjs-cls';
 import { AppModule } from './app.module.js';
+import { clsMiddlewareOptions } from './core.module.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { validationException } from './common/errors/validation.js';
 import { AppConfig } from './config/app-config.service.js';
@@ -37,6 +39,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
   const config = app.get(AppConfig);
 
   app.set('trust proxy', config.get('TRUST_PROXY'));
+  app.use(new ClsMiddleware(clsMiddlewareOptions).use);
   app.use(helmet());
   app.use(compression());
   app.enableCors({ origin: config.corsOrigins, credentials: true });

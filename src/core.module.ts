@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ClsModule } from 'nestjs-cls';
+import { ClsModule, ClsService } from 'nestjs-cls';
 import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { CommonModule } from './common/common.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { CryptoModule } from './infra/crypto/crypto.module.js';
@@ -13,27 +13,29 @@ import { AuditModule } from './modules/audit/audit.module.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/**
+ * Per-request context (AsyncLocalStorage). Mounted by `createApp` as the very first Express middleware,
+ * so every route (unprefixed /health and /metrics included) has a request id and a context.
+ */
+export const clsMiddlewareOptions = {
+  generateId: true,
+  // keep a well-formed id from nginx so one request can be followed across hops
+  idGenerator: (req: Request) => {
+    const given = req.headers['x-request-id'];
+    return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  },
+  setup: (cls: ClsService, req: Request, res: Response) => {
+    cls.set('ip', req.ip);
+    cls.set('userAgent', req.headers['user-agent']);
+    res.setHeader('X-Request-Id', cls.getId());
+  },
+};
+
 /** Providers shared by the api and the worker processes. */
 @Module({
   imports: [
     AppConfigModule,
-    ClsModule.forRoot({
-      global: true,
-      middleware: {
-        mount: true,
-        generateId: true,
-        // keep a well-formed id from nginx so one request can be followed across hops
-        idGenerator: (req: Request) => {
-          const given = req.headers['x-request-id'];
-          return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        },
-        setup: (cls, req: Request, res) => {
-          cls.set('ip', req.ip);
-          cls.set('userAgent', req.headers['user-agent']);
-          res.setHeader('X-Request-Id', cls.getId());
-        },
-      },
-    }),
+    ClsModule.forRoot({ global: true }),
     PrismaModule,
     RedisModule,
     CryptoModule,
