@@ -243,12 +243,18 @@ describe('without context', () => {
     await expect(asApp(null, (c) => insert(c, table, sampleRow(table)))).rejects.toMatchObject({ code: '42501' });
   });
 
-  it('an emptied setting (pooled connection after a transaction) still means no context', async () => {
-    await asApp(ctx.empA1, async () => undefined);
+  it('an emptied setting (same pooled connection after a context transaction) still means no context', async () => {
     const c = await app.connect();
     try {
-      const { rows } = await c.query(`SELECT current_setting('app.user_id', true) AS v, (SELECT count(*)::int FROM journal_entries) AS n`);
-      expect(rows[0].n).toBe(0);
+      await c.query('BEGIN');
+      await c.query(`SELECT set_config('app.user_id', $1, true), set_config('app.employee_id', $2, true)`, [F.userEmpA1, F.empA1]);
+      expect(Number((await c.query('SELECT count(*) AS n FROM journal_entries')).rows[0].n)).toBe(1);
+      await c.query('COMMIT');
+      const { rows } = await c.query(`SELECT current_setting('app.employee_id', true) AS v, (SELECT count(*)::int FROM journal_entries) AS n`);
+      expect(rows[0]).toEqual({ v: '', n: 0 });
+    } catch (err) {
+      await c.query('ROLLBACK');
+      throw err;
     } finally {
       c.release();
     }
