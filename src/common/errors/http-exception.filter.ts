@@ -77,10 +77,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
         error: { code: STATUS_CODES[e.status] ?? ErrorCode.VALIDATION_ERROR, message },
       };
     }
-    // frames only: the first stack line repeats the message, which may quote query arguments
+    // frames only: the message (and Prisma's multi-line messages) may quote query arguments
     const cause = (exception as { cause?: { kind?: string; originalCode?: string }; code?: string })?.cause;
     const code = cause?.originalCode ?? cause?.kind ?? (exception as { code?: string })?.code;
-    this.logger.error(`Unhandled ${e?.name ?? 'error'}${code ? ` (${code})` : ''}`, e?.stack?.split('\n').slice(1, 7).join('\n'));
+    this.logger.error(`Unhandled ${e?.name ?? 'error'}${code ? ` (${code})` : ''}`, e?.stack?.split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 6).join('\n'));
     const message = 'Erreur interne';
     return {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
