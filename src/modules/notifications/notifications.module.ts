@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { NotificationsGateway } from './notifications.gateway.js';
+import { NotificationsService } from './notifications.service.js';
 
-@Module({ providers: [NotificationsGateway], exports: [NotificationsGateway] })
+@Global()
+@Module({ providers: [NotificationsGateway, NotificationsService], exports: [NotificationsGateway, NotificationsService] })
 export class NotificationsModule {}
