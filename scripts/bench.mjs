@@ -32,6 +32,57 @@ async function cleanup() {
   if (services) await services.stop().catch(() => {});
 }
 
+/**
+ * Bench data written straight into the database (system role): 50 validated practitioners open every
+ * day 08:00–20:00 UTC, and 200 active employees of one validated company. Tokens are signed by
+ * the bench itself (it chose JWT_SECRET), so no login and no rate limit is involved.
+ */
+async function seedDirectory(systemUrl) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: systemUrl });
+  await client.connect();
+  try {
+    const company = (await client.query(
+      `INSERT INTO companies (id, name, slug, email_domains, is_active, validated_at, updated_at)
+       VALUES (gen_random_uuid(), 'Bench Corp', 'bench-corp', ARRAY['@bench.test'], true, now(), now()) RETURNING id`,
+    )).rows[0].id;
+    const employees = [];
+    for (let i = 0; i < 200; i++) {
+      const email = `employee${i}@bench.test`;
+      const u = (await client.query(
+        `INSERT INTO users (id, email, password_hash, role, is_active, email_verified, company_id, updated_at)
+         VALUES (gen_random_uuid(), $1, '!', 'EMPLOYEE', true, true, $2, now()) RETURNING id`, [email, company],
+      )).rows[0].id;
+      await client.query(`INSERT INTO employees (id, user_id, company_id, first_name, last_name, updated_at) VALUES (gen_random_uuid(), $1, $2, 'Bench', $3, now())`, [u, company, `E${i}`]);
+      employees.push({ id: u, email, role: 'EMPLOYEE', companyId: company });
+    }
+    const specialties = ['PSYCHOLOGUE_CLINICIEN', 'PSYCHOLOGUE_TRAVAIL', 'PSYCHIATRE', 'PSYCHOTHERAPEUTE', 'COACH_MENTAL'];
+    const practitioners = [];
+    for (let i = 0; i < 50; i++) {
+      const email = `practitioner${i}@bench.test`;
+      const u = (await client.query(
+        `INSERT INTO users (id, email, password_hash, role, is_active, email_verified, updated_at)
+         VALUES (gen_random_uuid(), $1, '!', 'PRACTITIONER', true, true, now()) RETURNING id`, [email],
+      )).rows[0].id;
+      const p = (await client.query(
+        `INSERT INTO practitioners (id, user_id, first_name, last_name, title, specialty, languages, bio, experience, is_validated, validated_at, average_rating, timezone, updated_at)
+         VALUES (gen_random_uuid(), $1, 'Bench', $2, 'Dr.', $3, ARRAY['fr', 'en'], 'Praticien de test.', $4, true, now(), $5, 'UTC', now()) RETURNING id`,
+        [u, `P${i}`, specialties[i % specialties.length], i % 20, 3 + (i % 3)],
+      )).rows[0].id;
+      for (let d = 0; d < 7; d++) {
+        await client.query(
+          `INSERT INTO availabilities (id, practitioner_id, type, day_of_week, start_time, end_time, slot_duration, updated_at)
+           VALUES (gen_random_uuid(), $1, 'RECURRING', $2, '08:00', '20:00', 50, now())`, [p, d],
+        );
+      }
+      practitioners.push({ id: u, practitionerId: p, email, role: 'PRACTITIONER', companyId: null });
+    }
+    return { employees, practitioners };
+  } finally {
+    await client.end();
+  }
+}
+
 async function waitForHealth(url, ms = 30_000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -46,6 +97,7 @@ async function waitForHealth(url, ms = 30_000) {
 async function run(autocannon, name, opts) {
   say(TAG, `${name}: ${CONNECTIONS} connections, ${DURATION} s`);
   const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
+  if (r.non2xx) say(TAG, `${name}: ${r.non2xx} non-2xx answers (${JSON.stringify(r.statusCodeStats)})`);
   const ok = r.non2xx === 0 && r.errors === 0;
   return {
     name,
@@ -73,6 +125,8 @@ async function main() {
   await prisma(TAG, ['db', 'seed'], dbEnv);
 
   const hex = (n) => crypto.randomBytes(n).toString('hex');
+  const jwtSecret = hex(32);
+  const fixtures = await seedDirectory(urls.systemUrl);
   api = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -85,7 +139,7 @@ async function main() {
       SYSTEM_DATABASE_URL: urls.systemUrl,
       REDIS_URL: services.redisUrl,
       REDIS_PREFIX: `bench${Date.now()}`,
-      JWT_SECRET: hex(32),
+      JWT_SECRET: jwtSecret,
       JWT_REFRESH_SECRET: hex(32),
       ENCRYPTION_KEYS: `v1:${hex(32)}`,
       JITSI_SECRET: hex(24),
@@ -109,14 +163,44 @@ async function main() {
   const auth = { authorization: `Bearer ${accessToken}` };
 
   const { default: autocannon } = await import('autocannon');
+  const { default: jwt } = await import('jsonwebtoken');
+  const tokenFor = (u) => jwt.sign({ email: u.email, role: u.role, companyId: u.companyId }, jwtSecret, { algorithm: 'HS256', subject: u.id, expiresIn: 3600 });
+  const employeeAuth = { authorization: `Bearer ${tokenFor(fixtures.employees[0])}` };
+  const today = new Date().toISOString().slice(0, 10);
+  const in30 = new Date(Date.now() + 30 * 86400_000).toISOString().slice(0, 10);
+
+  // booking: every request takes the next (employee, practitioner, slot) so none collide (no 409 by design)
+  const bookingTokens = fixtures.employees.map(tokenFor);
+  let next = 0;
+  const bookingRequest = {
+    method: 'POST',
+    path: '/api/consultations',
+    setupRequest: (req) => {
+      const i = next++;
+      const day = 2 + Math.floor(i / 600);
+      const hour = 8 + (Math.floor(i / 50) % 12);
+      const at = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + day, hour, 0, 0));
+      return {
+        ...req,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${bookingTokens[i % bookingTokens.length]}` },
+        body: JSON.stringify({ practitionerId: fixtures.practitioners[i % fixtures.practitioners.length].practitionerId, scheduledAt: at.toISOString(), format: 'VIDEO' }),
+      };
+    },
+  };
+
   await run(autocannon, 'warm-up', { url: `${base}/api/auth/me`, headers: auth, duration: 2 });
   const results = [
     await run(autocannon, 'GET /health (unauthenticated)', { url: `${base}/health` }),
     await run(autocannon, 'GET /api/auth/me (authenticated, tenant-scoped)', { url: `${base}/api/auth/me`, headers: auth }),
+    await run(autocannon, `GET /api/practitioners/search (${fixtures.practitioners.length} validated practitioners)`, { url: `${base}/api/practitioners/search?availableWithin=7`, headers: employeeAuth }),
+    await run(autocannon, 'GET /api/availability/slots (31 days)', { url: `${base}/api/availability/slots?practitionerId=${fixtures.practitioners[0].practitionerId}&startDate=${today}&endDate=${in30}`, headers: employeeAuth }),
+    await run(autocannon, 'POST /api/consultations (CO1, distinct free slots)', { url: base, requests: [bookingRequest], amount: Number(process.env.BENCH_BOOKINGS ?? 600), duration: undefined }),
+    await run(autocannon, 'GET /api/consultations/mine (CO2)', { url: `${base}/api/consultations/mine`, headers: { authorization: `Bearer ${bookingTokens[0]}` } }),
   ];
   const baseline = results[0];
   for (const r of results) r.vsHealth = +(r.requestsPerSec / baseline.requestsPerSec).toFixed(2);
 
+  console.log(`\nbookings created: ${next} requested`);
   console.log(`\n| scenario | req/s | p50 ms | p99 ms | ratio to /health | non-2xx |\n|---|---|---|---|---|---|`);
   for (const r of results) console.log(`| ${r.name} | ${r.requestsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.vsHealth} | ${r.non2xx} |`);
   fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });

@@ -10,8 +10,15 @@ import { MetricsController } from './infra/metrics/metrics.controller.js';
 import { AppThrottlerGuard } from './infra/throttle/rate-limit.js';
 import { RedisThrottlerStorage, ThrottleStorageModule } from './infra/throttle/redis-throttler.storage.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { AvailabilityModule } from './modules/availability/availability.module.js';
+import { CompaniesModule } from './modules/companies/companies.module.js';
+import { EmployeesModule } from './modules/employees/employees.module.js';
+import { ConsultationsModule } from './modules/consultations/consultations.module.js';
+import { FilesModule } from './modules/files/files.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
+import { ReviewsModule } from './modules/reviews/reviews.module.js';
+import { PractitionersModule } from './modules/practitioners/practitioners.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { ProcessorsModule } from './worker/processors.module.js';
 
@@ -40,6 +47,13 @@ export class AppModule implements NestModule {
         AuthModule,
         UsersModule,
         NotificationsModule,
+        CompaniesModule,
+        EmployeesModule,
+        ConsultationsModule,
+        ReviewsModule,
+        FilesModule,
+        PractitionersModule,
+        AvailabilityModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
       ],
       controllers: [MetricsController],

@@ -9,6 +9,7 @@ import { MailModule } from './infra/mail/mail.module.js';
 import { PrismaModule } from './infra/prisma/prisma.module.js';
 import { QueueModule } from './infra/queue/queue.module.js';
 import { RedisModule } from './infra/redis/redis.module.js';
+import { StorageModule } from './infra/storage/storage.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -41,6 +42,7 @@ export const clsMiddlewareOptions = {
     CryptoModule,
     QueueModule,
     MailModule,
+    StorageModule,
     CommonModule,
     AuditModule,
   ],
@@ -51,6 +53,7 @@ export const clsMiddlewareOptions = {
     CryptoModule,
     QueueModule,
     MailModule,
+    StorageModule,
     CommonModule,
     AuditModule,
   ],

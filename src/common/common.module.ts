@@ -4,11 +4,14 @@ import { IdentityResolver } from './auth/identity-resolver.service.js';
 import { RequestContext } from './context/request-context.service.js';
 import { SocketAuthService } from '../infra/realtime/socket-auth.service.js';
 import { MetricsService } from '../infra/metrics/metrics.service.js';
+import { RealtimePublisher } from '../infra/realtime/realtime-publisher.service.js';
+import { NotificationDispatchService } from '../modules/notifications/notification-dispatch.service.js';
+import { NotificationsService } from '../modules/notifications/notifications.service.js';
 
-/** Request context, token verification and identity resolution, shared by HTTP and sockets. */
+/** Request context, token verification, identity resolution and realtime publishing, shared by the api and the worker. */
 @Global()
 @Module({
-  providers: [RequestContext, AccessTokenService, IdentityResolver, SocketAuthService, MetricsService],
-  exports: [RequestContext, AccessTokenService, IdentityResolver, SocketAuthService, MetricsService],
+  providers: [RequestContext, AccessTokenService, IdentityResolver, SocketAuthService, MetricsService, RealtimePublisher, NotificationsService, NotificationDispatchService],
+  exports: [RequestContext, AccessTokenService, IdentityResolver, SocketAuthService, MetricsService, RealtimePublisher, NotificationsService, NotificationDispatchService],
 })
 export class CommonModule {}

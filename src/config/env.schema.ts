@@ -19,6 +19,11 @@ export enum NodeEnv {
   Test = 'test',
 }
 
+export enum StorageDriver {
+  Local = 'local',
+  S3 = 's3',
+}
+
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
 /** Every variable the api and the worker read. `.env.example` lists the same names. */
@@ -95,11 +100,38 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) MAX_FILE_SIZE = 10485760;
   @IsString() UPLOAD_PATH = './uploads';
 
+  /** Where uploaded files live: `local` (UPLOAD_PATH) or `s3` (MinIO or any S3-compatible service, MINIO_*). */
+  @IsEnum(StorageDriver) STORAGE_DRIVER: StorageDriver = StorageDriver.Local;
+  /** S3 endpoint URL, e.g. http://minio:9000; unset for AWS S3 itself. */
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) MINIO_ENDPOINT?: string;
+  @IsString() MINIO_REGION = 'us-east-1';
+  @IsOptional() @IsString() @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a valid bucket name' }) MINIO_BUCKET?: string;
+  @IsOptional() @IsString() MINIO_ACCESS_KEY?: string;
+  @IsOptional() @IsString() MINIO_SECRET_KEY?: string;
+  /** MinIO needs path-style URLs (http://host/bucket/key); AWS prefers virtual-hosted style. */
+  @IsBooleanString() MINIO_FORCE_PATH_STYLE = 'true';
+
   @IsOptional() @IsBooleanString() WORKER_EMBEDDED?: string;
   @IsOptional() @IsBooleanString() SWAGGER_ENABLED?: string;
 
   /** Static bearer token a Prometheus scraper may present on /metrics (SUPER_ADMIN tokens also work). */
   @IsOptional() @IsString() @MinLength(24) METRICS_TOKEN?: string;
+
+  /** Slots starting sooner than this many minutes from now are not bookable (SPEC §6.1, PROPOSED). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(10080) BOOKING_MIN_LEAD_MINUTES = 0;
+
+  /** Booking horizon in days: later slots are shown unavailable (SPEC §6.1, PROPOSED). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(365) BOOKING_MAX_DAYS_AHEAD = 90;
+
+  /** Cancelling later than this before the start needs an explicit confirmation (SPEC §6.2). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(168) CANCELLATION_WINDOW_HOURS = 24;
+  /** A room opens this long before the start and closes this long after the scheduled end (SPEC §6.4). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(120) JOIN_WINDOW_MINUTES = 15;
+  /** ICE servers handed to audio-call clients (comma list of stun: URLs; TURN optional). */
+  @IsString() STUN_URLS = 'stun:stun.l.google.com:19302';
+  @IsOptional() @IsString() TURN_URL?: string;
+  @IsOptional() @IsString() TURN_USERNAME?: string;
+  @IsOptional() @IsString() TURN_CREDENTIAL?: string;
 
   @IsString() LOG_LEVEL = 'info';
 }
@@ -118,10 +150,18 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
   if (env.JWT_SECRET && env.JWT_SECRET === env.JWT_REFRESH_SECRET) {
     problems.push('JWT_REFRESH_SECRET: must differ from JWT_SECRET');
   }
+  if (env.STORAGE_DRIVER === StorageDriver.S3) {
+    for (const name of ['MINIO_BUCKET', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY'] as const) {
+      if (!env[name]) problems.push(`${name}: required when STORAGE_DRIVER=s3`);
+    }
+  }
   if (env.NODE_ENV === NodeEnv.Production) {
     for (const name of SECRET_NAMES) {
       const value = env[name];
       if (typeof value === 'string' && PLACEHOLDER.test(value)) problems.push(`${name}: placeholder value refused in production`);
+    }
+    if (env.STORAGE_DRIVER === StorageDriver.S3 && env.MINIO_SECRET_KEY && PLACEHOLDER.test(env.MINIO_SECRET_KEY)) {
+      problems.push('MINIO_SECRET_KEY: placeholder value refused in production');
     }
     const keys = `${env.ENCRYPTION_KEYS ?? ''}${env.ENCRYPTION_KEY ?? ''}`;
     if (/(0{64}|1{64}|(0123456789abcdef){4})/i.test(keys)) problems.push('ENCRYPTION_KEYS: placeholder key refused in production');

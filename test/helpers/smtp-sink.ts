@@ -10,6 +10,7 @@ export interface SinkMail {
   html: string;
   /** Every http(s) link found in the text part. */
   links: string[];
+  attachments: { filename: string; contentType: string; content: string }[];
 }
 
 /** A real SMTP server in the test process; mails are parsed and kept in arrival order. */
@@ -29,7 +30,7 @@ export class SmtpSink {
           .then((parsed: ParsedMail) => {
             const text = parsed.text ?? '';
             const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
-            const mail: SinkMail = { to, subject: parsed.subject ?? '', text, html: typeof parsed.html === 'string' ? parsed.html : '', links: text.match(/https?:\/\/[^\s)]+/g) ?? [] };
+            const mail: SinkMail = { to, subject: parsed.subject ?? '', text, html: typeof parsed.html === 'string' ? parsed.html : '', links: text.match(/https?:\/\/[^\s)]+/g) ?? [], attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content.toString('utf8') })) };
             this.mails.push(mail);
             this.events.emit('mail', mail);
             callback();
@@ -55,6 +56,26 @@ export class SmtpSink {
         clearTimeout(timer);
         this.events.off('mail', onMail);
         resolve(m);
+      };
+      this.events.on('mail', onMail);
+    });
+  }
+
+  /** Resolves with the mails matching `predicate` once there are at least `n` of them (received or coming). */
+  waitForCount(predicate: (m: SinkMail) => boolean, n: number, timeoutMs = 60_000): Promise<SinkMail[]> {
+    const matching = () => this.mails.filter(predicate);
+    if (matching().length >= n) return Promise.resolve(matching());
+    return new Promise((resolve, reject) => {
+      let count = matching().length;
+      const timer = setTimeout(() => {
+        this.events.off('mail', onMail);
+        reject(new Error(`only ${count} of ${n} matching e-mails within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onMail = (m: SinkMail) => {
+        if (!predicate(m) || ++count < n) return;
+        clearTimeout(timer);
+        this.events.off('mail', onMail);
+        resolve(matching());
       };
       this.events.on('mail', onMail);
     });

@@ -5,6 +5,7 @@ import type { Identity } from '../context/request-context.js';
 interface CachedUser {
   identity: Identity;
   active: boolean;
+  companyActive: boolean;
   passwordChangedAtSec: number;
   loadedAt: number;
 }
@@ -14,7 +15,8 @@ const MAX_ENTRIES = 10_000;
 
 /**
  * Resolves a token's user id into the request identity: role and company from the database (not the
- * token), employee/practitioner profile ids (SPEC §11 S21), and whether the account may still act.
+ * token), employee/practitioner profile ids (SPEC §11 S21), and whether the account — and its company —
+ * may still act.
  * Cached 30 s per instance so an authenticated request costs no extra query; `forget()` drops an entry
  * at once on this instance when an account changes (other instances follow within the TTL).
  * Uses the system client: this IS the step that establishes the tenant context.
@@ -25,11 +27,15 @@ export class IdentityResolver {
 
   constructor(private readonly system: SystemPrismaService) {}
 
-  /** The identity, or null when the account is gone, disabled, or the token predates a password change. */
-  async resolve(userId: string, tokenIssuedAtSec: number): Promise<Identity | null> {
+  /**
+   * The identity; null when the account is gone, disabled, or the token predates a password change;
+   * 'COMPANY_INACTIVE' when the account is fine but its company is suspended or not validated.
+   */
+  async resolve(userId: string, tokenIssuedAtSec: number): Promise<Identity | null | 'COMPANY_INACTIVE'> {
     const entry = await this.load(userId);
     if (!entry || !entry.active) return null;
     if (tokenIssuedAtSec < entry.passwordChangedAtSec) return null;
+    if (!entry.companyActive) return 'COMPANY_INACTIVE';
     return entry.identity;
   }
 
@@ -50,6 +56,7 @@ export class IdentityResolver {
         isActive: true,
         deletedAt: true,
         passwordChangedAt: true,
+        company: { select: { isActive: true } },
         employee: { select: { id: true } },
         practitioner: { select: { id: true } },
       },
@@ -68,6 +75,8 @@ export class IdentityResolver {
         practitionerId: user.practitioner?.id ?? null,
       },
       active: user.isActive && !user.deletedAt,
+      // a suspended company's people are out too (within the cache TTL on other instances)
+      companyActive: user.companyId === null || user.company?.isActive === true,
       passwordChangedAtSec: user.passwordChangedAt ? Math.floor(user.passwordChangedAt.getTime() / 1000) : 0,
       loadedAt: Date.now(),
     };

@@ -44,6 +44,7 @@ export class JwtAuthGuard implements CanActivate {
       );
     }
     const identity = await this.identities.resolve(payload.sub, payload.iat);
+    if (identity === 'COMPANY_INACTIVE') throw AppException.forbidden(ErrorCode.COMPANY_INACTIVE, "L'accès de votre entreprise est suspendu ou pas encore validé");
     if (!identity) throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Session invalide');
     req.identity = identity;
     this.ctx.setIdentity(identity);

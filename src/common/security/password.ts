@@ -10,7 +10,17 @@ export function hashPassword(plain: string): Promise<string> {
   return hash(plain, OPTIONS);
 }
 
+/**
+ * The password hash of an account that has no password yet (invited, not activated): no input can match
+ * it, and `verifyPassword` still spends a full hash on it, so such accounts cannot be told apart by timing.
+ */
+export const NO_PASSWORD_HASH = '!';
+
 export async function verifyPassword(hashed: string, plain: string): Promise<boolean> {
+  if (!hashed.startsWith('$argon2')) {
+    await verify(await dummyPasswordHash(), plain).catch(() => false);
+    return false;
+  }
   try {
     return await verify(hashed, plain);
   } catch {

@@ -4,12 +4,16 @@
  * an e-mail (SPEC §8.2). To add an area: write `templates/<area>.templates.ts` and spread it below.
  */
 import { authTemplates } from './templates/auth.templates.js';
+import { consultationTemplates } from './templates/consultation.templates.js';
+import { directoryTemplates } from './templates/directory.templates.js';
 import type { RenderedMail } from './templates/layout.js';
 
 export type { RenderedMail } from './templates/layout.js';
 
 export const templates = {
   ...authTemplates,
+  ...consultationTemplates,
+  ...directoryTemplates,
 };
 
 type Registry = typeof templates;

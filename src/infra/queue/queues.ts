@@ -1,4 +1,6 @@
 /** Queue names (SPEC §8.3). */
 export const QUEUE = {
   email: 'email',
+  notifications: 'notifications',
+  reminders: 'reminders',
 } as const;

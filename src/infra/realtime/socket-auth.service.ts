@@ -53,6 +53,7 @@ export class SocketAuthService {
       throw new SocketAuthError('UNAUTHORIZED', 'Jeton invalide ou expiré');
     }
     const identity = await this.identities.resolve(payload.sub, payload.iat);
+    if (identity === 'COMPANY_INACTIVE') throw new SocketAuthError('COMPANY_INACTIVE', "L'accès de votre entreprise est suspendu");
     if (!identity) throw new SocketAuthError('UNAUTHORIZED', 'Session invalide');
     return identity;
   }

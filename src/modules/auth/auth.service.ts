@@ -127,6 +127,37 @@ export class AuthService {
     return { user: this.registeredUser(user), message: 'Compte activé : vous pouvez vous connecter' };
   }
 
+  /**
+   * E4 (`POST /employees/activate`): accepts the invitation like `acceptInvitation`, then opens a first
+   * session as a login would. A company that is suspended or not yet validated gets COMPANY_INACTIVE
+   * before anything changes, so the link keeps working once access reopens.
+   */
+  async acceptInvitationAndLogin(token: string, password: string): Promise<TokenPair & { message: string; identity: Identity }> {
+    const pending = await this.system.userToken.findUnique({
+      where: { tokenHash: sha256(token) },
+      select: { type: true, usedAt: true, expiresAt: true, user: { select: { company: { select: { isActive: true } } } } },
+    });
+    const usable = pending?.type === UserTokenType.INVITATION && !pending.usedAt && pending.expiresAt.getTime() > Date.now();
+    if (usable && pending.user.company && !pending.user.company.isActive) {
+      throw AppException.forbidden(ErrorCode.COMPANY_INACTIVE, "L'accès de votre entreprise est suspendu ou pas encore validé");
+    }
+    const { user } = await this.acceptInvitation(token, password);
+    const full = await this.system.user.findUniqueOrThrow({
+      where: { id: user.id },
+      include: { employee: { select: { id: true } }, practitioner: { select: { id: true } } },
+    });
+    const identity: Identity = { userId: full.id, email: full.email, role: full.role, companyId: full.companyId, employeeId: full.employee?.id ?? null, practitionerId: full.practitioner?.id ?? null };
+    const tokens = await this.ctx.runAs(identity, () =>
+      this.tenant.tx(async (tx) => {
+        await tx.user.update({ where: { id: full.id }, data: { lastLoginAt: new Date() } });
+        const pair = await this.sessions.open(full, tx);
+        await this.audit.record({ action: AuditAction.LOGIN, resource: 'user', resourceId: full.id, details: { event: 'INVITATION_LOGIN' } }, tx);
+        return pair;
+      }),
+    );
+    return { message: 'Compte activé', ...tokens, identity };
+  }
+
   // ---------- A7 / A8 e-mail verification ----------
 
   async verifyEmail(token: string): Promise<{ message: string; isActive: boolean }> {

@@ -128,6 +128,17 @@ export class SessionService {
     await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
   }
 
+  /**
+   * Ends every session of these users (employee deactivation, company suspension): refresh tokens revoked
+   * and cached identities dropped. System client: the caller is an admin acting on other users' sessions,
+   * and RLS lets only a token's owner touch it.
+   */
+  async revokeAllSessions(userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.system.refreshToken.updateMany({ where: { userId: { in: userIds }, revokedAt: null }, data: { revokedAt: new Date() } });
+    for (const id of userIds) this.identities.forget(id);
+  }
+
   private async reuseDetected(userId: string, familyId: string): Promise<never> {
     await this.system.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
     this.identities.forget(userId);

@@ -1,5 +1,6 @@
-import { OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
+import { RealtimePublisher } from '../../infra/realtime/realtime-publisher.service.js';
 import { SocketAuthService } from '../../infra/realtime/socket-auth.service.js';
 
 export interface NotificationPush {
@@ -12,25 +13,26 @@ export interface NotificationPush {
 }
 
 /**
- * `/notifications` namespace (SPEC §5.4): every authenticated socket sits in `user:<userId>`, and
- * `push` reaches that user's sockets on any api instance through the Redis adapter.
+ * `/notifications` namespace (SPEC §5.4): the handshake authenticates and puts each socket in
+ * `user:<userId>`. Pushes go through RealtimePublisher, so they work from any instance or the worker.
  */
 @WebSocketGateway({ namespace: '/notifications' })
 export class NotificationsGateway implements OnGatewayInit {
-  @WebSocketServer() private namespace: Namespace;
-
-  constructor(private readonly auth: SocketAuthService) {}
+  constructor(
+    private readonly auth: SocketAuthService,
+    private readonly publisher: RealtimePublisher,
+  ) {}
 
   afterInit(namespace: Namespace): void {
     this.auth.guard(namespace);
   }
 
   push(userId: string, notification: NotificationPush): void {
-    this.namespace.to(`user:${userId}`).emit('notification:new', notification);
+    this.publisher.toUser('/notifications', userId, 'notification:new', notification);
   }
 
   /** Closes every socket of `userId` on every instance (deactivation, deletion). */
   disconnectUser(userId: string): void {
-    this.namespace.in(`user:${userId}`).disconnectSockets(true);
+    this.publisher.disconnectUser(userId);
   }
 }

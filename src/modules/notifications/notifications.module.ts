@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { NotificationsController } from './notifications.controller.js';
 import { NotificationsGateway } from './notifications.gateway.js';
-import { NotificationsService } from './notifications.service.js';
 
+/** NO1–NO4 and the `/notifications` socket namespace (api only). NotificationsService is in CommonModule. */
 @Global()
-@Module({ providers: [NotificationsGateway, NotificationsService], exports: [NotificationsGateway, NotificationsService] })
+@Module({ controllers: [NotificationsController], providers: [NotificationsGateway], exports: [NotificationsGateway] })
 export class NotificationsModule {}

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { NotificationType, Prisma } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
-import { NotificationPush, NotificationsGateway } from './notifications.gateway.js';
+import { RealtimePublisher } from '../../infra/realtime/realtime-publisher.service.js';
+import type { NotificationPush } from './notifications.gateway.js';
 
 export interface NewNotification {
   userId: string;
@@ -26,9 +27,10 @@ export interface NewNotification {
 export class NotificationsService {
   constructor(
     private readonly tenant: TenantPrisma,
-    private readonly gateway: NotificationsGateway,
+    private readonly publisher: RealtimePublisher,
   ) {}
 
+  /** `tx`: the caller's tenant transaction, or a system-client transaction in queue processors. */
   async create(items: NewNotification[], tx?: TenantTx): Promise<(NotificationPush & { userId: string })[]> {
     if (items.length === 0) return [];
     const createdAt = new Date();
@@ -49,7 +51,7 @@ export class NotificationsService {
   }
 
   push(created: (NotificationPush & { userId: string })[]): void {
-    for (const { userId, ...n } of created) this.gateway.push(userId, n);
+    for (const { userId, ...n } of created) this.publisher.toUser('/notifications', userId, 'notification:new', n);
   }
 
   /** create + push, for callers without a surrounding transaction. */

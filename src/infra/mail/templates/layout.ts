@@ -1,8 +1,15 @@
 /** Shared HTML/text layout of every e-mail. Content is escaped; links point to FRONTEND_URL only. */
+export interface MailAttachment {
+  filename: string;
+  content: string;
+  contentType: string;
+}
+
 export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
+  attachments?: MailAttachment[];
 }
 
 export function escape(s: string): string {

@@ -1,0 +1,173 @@
+import { Injectable } from '@nestjs/common';
+import { AvailabilityType, ConsultationStatus } from '@prisma/client';
+import { AppException } from '../../common/errors/app.exception.js';
+import { ErrorCode, ErrorDetail } from '../../common/errors/error-codes.js';
+import { AppConfig } from '../../config/app-config.service.js';
+import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
+import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
+import type { SlotDto, SlotRangeQueryDto } from './dto/slots.dto.js';
+import { AgendaInput, BusyRange, DayException, firstAvailableSlot, generateSlots, RecurringRule, Slot } from './slot-engine.js';
+import { addDays, dateToUtcMidnight, daysBetween, utcMidnightToDate, utcToLocal } from './time-zone.js';
+
+const DAY = 86_400_000;
+export const MAX_RANGE_DAYS = 31;
+const DEFAULT_RANGE_DAYS = 7;
+/** nextAvailable looks at this many days first, and further only for those still without a slot. */
+const FIRST_PASS_DAYS = 14;
+
+/** Consultations in these states hold their time (SPEC §6.1-4); CANCELLED / NO_SHOW free it. */
+export const BLOCKING_STATUSES = [ConsultationStatus.SCHEDULED, ConsultationStatus.CONFIRMED, ConsultationStatus.IN_PROGRESS];
+
+/** What the engine needs to know about a practitioner. */
+export interface AgendaOwner {
+  id: string;
+  timezone: string;
+  bufferTime: number;
+}
+
+export interface DateRange {
+  from: string;
+  to: string;
+}
+
+const bad = (details: ErrorDetail[]) => AppException.badRequest(ErrorCode.VALIDATION_ERROR, 'Période invalide', details);
+
+/**
+ * The period of a slots query (SPEC §11 A14): exactly one form among `date`, `startDate`/`endDate` and
+ * `from`/`to`; inclusive; at most 31 days. Without any, 7 days from `today` (practitioner-local).
+ */
+export function resolveRange(q: SlotRangeQueryDto, today: string): DateRange {
+  const forms = [
+    q.date !== undefined ? { from: q.date, to: q.date, fields: ['date', 'date'] } : null,
+    q.startDate !== undefined || q.endDate !== undefined ? { from: q.startDate, to: q.endDate, fields: ['startDate', 'endDate'] } : null,
+    q.from !== undefined || q.to !== undefined ? { from: q.from, to: q.to, fields: ['from', 'to'] } : null,
+  ].filter((f) => f !== null);
+  if (forms.length === 0) return { from: today, to: addDays(today, DEFAULT_RANGE_DAYS - 1) };
+  if (forms.length > 1) throw bad([{ field: 'date', message: 'une seule forme de période : date, startDate/endDate ou from/to' }]);
+  const [form] = forms;
+  const [startField, endField] = form.fields;
+  if (!form.from) throw bad([{ field: startField, message: `requis avec ${endField}` }]);
+  if (!form.to) throw bad([{ field: endField, message: `requis avec ${startField}` }]);
+  const span = daysBetween(form.from, form.to) + 1;
+  if (span < 1) throw bad([{ field: endField, message: `doit être postérieure ou égale à ${startField}` }]);
+  if (span > MAX_RANGE_DAYS) throw bad([{ field: endField, message: `période de ${MAX_RANGE_DAYS} jours au plus` }]);
+  return { from: form.from, to: form.to };
+}
+
+export function toSlotDto(s: Slot): SlotDto {
+  return {
+    startTime: s.start.toISOString(),
+    endTime: s.end.toISOString(),
+    localDate: s.localDate,
+    localStartTime: s.localStartTime,
+    localEndTime: s.localEndTime,
+    available: s.available,
+  };
+}
+
+/**
+ * Loads practitioners' agendas in a constant number of queries (whatever their number) and runs the
+ * pure slot engine on them. Used by AV6, PR11, the practitioner profile and the search (US-10.1).
+ */
+@Injectable()
+export class SlotsService {
+  constructor(
+    private readonly tenant: TenantPrisma,
+    private readonly system: SystemPrismaService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The practitioner-local calendar date of now. */
+  today(timeZone: string): string {
+    return utcToLocal(timeZone, Date.now()).date;
+  }
+
+  async slots(owner: AgendaOwner, range: DateRange): Promise<Slot[]> {
+    const agendas = await this.agendas([owner], range, new Date());
+    return generateSlots(agendas.get(owner.id)!, range.from, range.to);
+  }
+
+  /**
+   * Each practitioner's first available slot starting within `withinDays` (capped by the booking
+   * horizon), or null. A short first pass settles most practitioners; only the rest look further.
+   * Pass the caller's transaction to read the rules in it (fewer round trips).
+   */
+  async nextAvailable(owners: AgendaOwner[], withinDays: number, tx?: TenantTx): Promise<Map<string, Slot | null>> {
+    const now = new Date();
+    const days = Math.min(withinDays, this.config.get('BOOKING_MAX_DAYS_AHEAD'));
+    const result = new Map<string, Slot | null>();
+    let pending = owners;
+    for (const span of days > FIRST_PASS_DAYS ? [FIRST_PASS_DAYS, days] : [days]) {
+      if (pending.length === 0) break;
+      const limit = new Date(now.getTime() + span * DAY);
+      const from = pending.map((o) => utcToLocal(o.timezone, now.getTime()).date).sort()[0];
+      const agendas = await this.agendas(pending, { from, to: addDays(utcMidnightToDate(limit.getTime()), 1) }, now, tx);
+      const last = span === days;
+      for (const owner of pending) {
+        const slot = firstAvailableSlot(agendas.get(owner.id)!, this.today(owner.timezone), limit);
+        if (slot || last) result.set(owner.id, slot);
+      }
+      pending = pending.filter((o) => !result.has(o.id));
+    }
+    return result;
+  }
+
+  /** Two queries for any number of practitioners: rules + exceptions (as the caller), then busy ranges. */
+  private async agendas(owners: AgendaOwner[], range: DateRange, now: Date, tx?: TenantTx): Promise<Map<string, AgendaInput>> {
+    const ids = owners.map((o) => o.id);
+    // local dates vary by zone (±14 h): the UTC window is widened by a day on each side
+    const windowStart = new Date(dateToUtcMidnight(range.from) - DAY);
+    const windowEnd = new Date(dateToUtcMidnight(range.to) + 2 * DAY);
+    const [rows, busyRows] = await Promise.all([
+      (tx ?? this.tenant.db).availability.findMany({
+        where: {
+          practitionerId: { in: ids },
+          isActive: true,
+          OR: [
+            { type: AvailabilityType.RECURRING },
+            { type: AvailabilityType.EXCEPTION, date: { gte: new Date(dateToUtcMidnight(range.from)), lte: new Date(dateToUtcMidnight(range.to)) } },
+          ],
+        },
+        select: { practitionerId: true, type: true, dayOfWeek: true, startTime: true, endTime: true, date: true, isAvailable: true, slotDuration: true },
+      }),
+      // System client on purpose: an employee may not read other people's consultations under RLS, yet
+      // must not be offered a taken slot. Only the practitioner id and the blocked time range leave the
+      // database — never who booked, nor anything else about the consultation.
+      this.system.consultation.findMany({
+        where: { practitionerId: { in: ids }, status: { in: BLOCKING_STATUSES }, scheduledAt: { lt: windowEnd }, blockedUntil: { gt: windowStart } },
+        select: { practitionerId: true, scheduledAt: true, blockedUntil: true },
+      }),
+    ]);
+
+    const rules = new Map<string, RecurringRule[]>();
+    const exceptions = new Map<string, DayException[]>();
+    const busy = new Map<string, BusyRange[]>();
+    const push = <T>(map: Map<string, T[]>, key: string, value: T) => (map.get(key) ?? map.set(key, []).get(key)!).push(value);
+    for (const r of rows) {
+      if (r.type === AvailabilityType.RECURRING && r.dayOfWeek !== null && r.startTime && r.endTime) {
+        push(rules, r.practitionerId, { dayOfWeek: r.dayOfWeek, startTime: r.startTime, endTime: r.endTime, slotDuration: r.slotDuration });
+      } else if (r.type === AvailabilityType.EXCEPTION && r.date) {
+        push(exceptions, r.practitionerId, { date: utcMidnightToDate(r.date.getTime()), isAvailable: r.isAvailable, startTime: r.startTime, endTime: r.endTime, slotDuration: r.slotDuration });
+      }
+    }
+    for (const b of busyRows) push(busy, b.practitionerId, { start: b.scheduledAt, end: b.blockedUntil });
+
+    const minLeadMinutes = this.config.get('BOOKING_MIN_LEAD_MINUTES');
+    const maxDaysAhead = this.config.get('BOOKING_MAX_DAYS_AHEAD');
+    return new Map(
+      owners.map((o) => [
+        o.id,
+        {
+          timeZone: o.timezone,
+          bufferMinutes: o.bufferTime,
+          rules: rules.get(o.id) ?? [],
+          exceptions: exceptions.get(o.id) ?? [],
+          busy: busy.get(o.id) ?? [],
+          now,
+          minLeadMinutes,
+          maxDaysAhead,
+        },
+      ]),
+    );
+  }
+}

@@ -1,0 +1,470 @@
+import { Injectable } from '@nestjs/common';
+import { AuditAction, ConsultationEventType, ConsultationFormat, ConsultationStatus, NotificationType, Prisma, Role } from '@prisma/client';
+import { randomUUID } from 'node:crypto';
+import type { Identity } from '../../common/context/request-context.js';
+import { RequestContext } from '../../common/context/request-context.service.js';
+import { AppException } from '../../common/errors/app.exception.js';
+import { ErrorCode } from '../../common/errors/error-codes.js';
+import { pgError } from '../../infra/prisma/db-errors.js';
+import { pageArgs, pageInfo } from '../../common/pagination/pagination.js';
+import { AppConfig } from '../../config/app-config.service.js';
+import { MailService } from '../../infra/mail/mail.service.js';
+import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { SlotsService } from '../availability/slots.service.js';
+import { utcToLocal } from '../availability/time-zone.js';
+import { NotificationDispatchService } from '../notifications/notification-dispatch.service.js';
+import { ACTIVE_STATUSES, ConsultationAction, TERMINAL_STATUSES, TRANSITIONS } from './consultation-state.js';
+import type { BookConsultationDto, ConsultationDto, ListConsultationsQueryDto } from './dto/consultations.dto.js';
+import { RemindersService } from './reminders.service.js';
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+/** What every read selects: the row, the practitioner card, the employee's names (never HR data). */
+const VIEW = {
+  id: true, status: true, format: true, scheduledAt: true, scheduledEndAt: true, duration: true,
+  startedAt: true, endedAt: true, actualDuration: true, actualDurationSeconds: true, roomName: true,
+  cancelledAt: true, cancelledBy: true, cancelReason: true, cancelledWithin24h: true, noShowAt: true, noShowBy: true,
+  createdAt: true, employeeId: true, practitionerId: true,
+  practitioner: { select: { id: true, userId: true, firstName: true, lastName: true, title: true, specialty: true, avatarUrl: true } },
+  employee: { select: { id: true, userId: true, firstName: true, lastName: true, company: { select: { name: true } } } },
+} satisfies Prisma.ConsultationSelect;
+type ConsultationView = Prisma.ConsultationGetPayload<{ select: typeof VIEW }>;
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,100}$/;
+
+/**
+ * Consultations (SPEC §4.7, §6.1–6.4): booking without double booking (the database's exclusion
+ * constraints decide races), the lifecycle through the one state machine, lists and detail for the
+ * two participants only. Every transition writes its status, event and audit row in one transaction;
+ * reminders and notifications follow once it has committed.
+ */
+@Injectable()
+export class ConsultationsService {
+  constructor(
+    private readonly tenant: TenantPrisma,
+    private readonly ctx: RequestContext,
+    private readonly slots: SlotsService,
+    private readonly audit: AuditService,
+    private readonly reminders: RemindersService,
+    private readonly notify: NotificationDispatchService,
+    private readonly mail: MailService,
+    private readonly config: AppConfig,
+  ) {}
+
+  // ---------- CO1 booking ----------
+
+  async book(me: Identity, dto: BookConsultationDto, idempotencyKey?: string): Promise<{ consultation: ConsultationDto; replayed: boolean }> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw AppException.badRequest(ErrorCode.IDEMPOTENCY_KEY_INVALID, 'En-tête Idempotency-Key invalide (8 à 100 caractères [A-Za-z0-9_.:-])', [{ field: 'Idempotency-Key', message: 'format invalide' }]);
+    }
+    const employeeId = me.employeeId!;
+    if (idempotencyKey) {
+      const previous = await this.findByIdempotencyKey(employeeId, idempotencyKey);
+      if (previous) return { consultation: previous, replayed: true };
+    }
+
+    const [company, practitioner] = await Promise.all([
+      this.tenant.db.company.findUnique({ where: { id: me.companyId! }, select: { isActive: true } }),
+      this.tenant.db.practitioner.findFirst({
+        where: { id: dto.practitionerId, isValidated: true, isActive: true },
+        select: { id: true, userId: true, timezone: true, bufferTime: true, offersVideo: true, offersPhone: true, offersInPerson: true, isAcceptingNewClients: true },
+      }),
+    ]);
+    if (!company?.isActive) throw AppException.forbidden(ErrorCode.COMPANY_INACTIVE, "L'accès de votre entreprise est suspendu");
+    if (!practitioner) throw AppException.notFound('Praticien introuvable');
+    const offered = { VIDEO: practitioner.offersVideo, AUDIO: practitioner.offersPhone, IN_PERSON: practitioner.offersInPerson }[dto.format];
+    if (!offered) throw AppException.badRequest(ErrorCode.FORMAT_NOT_OFFERED, "Ce praticien ne propose pas ce format", [{ field: 'format', message: 'non proposé par ce praticien' }]);
+    if (!practitioner.isAcceptingNewClients) {
+      const seenBefore = await this.tenant.db.consultation.count({ where: { employeeId, practitionerId: practitioner.id, status: ConsultationStatus.COMPLETED } });
+      if (seenBefore === 0) throw AppException.badRequest(ErrorCode.PRACTITIONER_NOT_ACCEPTING, "Ce praticien n'accepte pas de nouveaux patients");
+    }
+
+    const slot = await this.requireFreeSlot(practitioner, dto.scheduledAt, dto.duration);
+    const id = randomUUID();
+    const scheduledEndAt = slot.end;
+    let created: ConsultationView;
+    try {
+      created = await this.tenant.tx(async (tx) => {
+        await tx.consultation.create({
+          data: {
+            id,
+            companyId: me.companyId!,
+            employeeId,
+            practitionerId: practitioner.id,
+            scheduledAt: slot.start,
+            scheduledEndAt,
+            blockedUntil: new Date(scheduledEndAt.getTime() + practitioner.bufferTime * MINUTE),
+            duration: (scheduledEndAt.getTime() - slot.start.getTime()) / MINUTE,
+            format: dto.format,
+            // generated once, at booking (SPEC §8.1); a room only makes sense online
+            roomName: dto.format === ConsultationFormat.VIDEO ? `huntzen-${id}-${Date.now()}` : null,
+            idempotencyKey: idempotencyKey ?? null,
+          },
+          select: { id: true },
+        });
+        await this.recordEvent(tx, id, ConsultationEventType.CREATED);
+        await this.recordEvent(tx, id, ConsultationEventType.SCHEDULED);
+        await this.audit.record({ action: AuditAction.CREATE, resource: 'consultation', resourceId: id, isSensitive: true, details: { event: 'CONSULTATION_BOOKED' } }, tx);
+        return tx.consultation.findUniqueOrThrow({ where: { id }, select: VIEW });
+      });
+    } catch (e) {
+      const { code, constraint } = pgError(e);
+      if (idempotencyKey && code === '23505') {
+        const previous = await this.findByIdempotencyKey(employeeId, idempotencyKey);
+        if (previous) return { consultation: previous, replayed: true };
+      }
+      if (code === '23P01') {
+        throw constraint?.includes('employee')
+          ? AppException.conflict(ErrorCode.EMPLOYEE_SLOT_CONFLICT, 'Vous avez déjà une consultation sur ce créneau')
+          : AppException.conflict(ErrorCode.SLOT_UNAVAILABLE, "Ce créneau vient d'être réservé");
+      }
+      throw e;
+    }
+
+    await this.reminders.schedule(id, created.scheduledAt);
+    const when = this.when(created);
+    await this.mail.send(me.email, 'consultation-booked-employee', { ...when, cancellationHours: this.config.get('CANCELLATION_WINDOW_HOURS') });
+    await this.notify.dispatch({
+      userIds: [me.userId],
+      type: NotificationType.CONSULTATION_BOOKED,
+      title: 'Consultation réservée',
+      message: 'Votre consultation est réservée.',
+      linkUrl: `/consultations/${id}`,
+      metadata: { consultationId: id },
+    });
+    await this.notify.dispatch({
+      userIds: [practitioner.userId],
+      type: NotificationType.CONSULTATION_BOOKED,
+      title: 'Nouvelle demande de consultation',
+      message: 'Une nouvelle consultation a été réservée dans votre agenda.',
+      linkUrl: `/consultations/${id}`,
+      metadata: { consultationId: id },
+      mail: { template: 'consultation-requested-practitioner', data: when },
+    });
+    return { consultation: this.toDto(created, me), replayed: false };
+  }
+
+  // ---------- CO2–CO5 reads ----------
+
+  async mine(me: Identity, q: ListConsultationsQueryDto) {
+    return this.list(me, { employeeId: me.employeeId! }, q, 'asc');
+  }
+
+  async upcoming(me: Identity, q: ListConsultationsQueryDto) {
+    // still running ones stay visible until their planned end
+    const where: Prisma.ConsultationWhereInput = { practitionerId: me.practitionerId!, status: { in: ACTIVE_STATUSES }, scheduledEndAt: { gte: new Date() } };
+    return this.list(me, where, { ...q, tab: undefined }, 'asc');
+  }
+
+  async history(me: Identity, q: ListConsultationsQueryDto) {
+    const now = new Date();
+    const where: Prisma.ConsultationWhereInput = {
+      ...this.participantWhere(me),
+      OR: [{ status: { in: TERMINAL_STATUSES } }, { scheduledEndAt: { lt: now } }],
+    };
+    return this.list(me, where, { ...q, tab: undefined }, 'desc');
+  }
+
+  async detail(me: Identity, id: string): Promise<ConsultationDto> {
+    return this.toDto(await this.findForParticipant(me, id), me);
+  }
+
+  // ---------- CO6–CO11 and I1: transitions ----------
+
+  async confirm(me: Identity, id: string): Promise<ConsultationDto> {
+    const c = await this.transition(me, id, 'confirm', () => ({}));
+    await this.notify.dispatch({
+      userIds: [c.employee.userId],
+      type: NotificationType.CONSULTATION_CONFIRMED,
+      title: 'Consultation confirmée',
+      message: 'Votre praticien a confirmé la consultation.',
+      linkUrl: `/consultations/${c.id}`,
+      metadata: { consultationId: c.id },
+      mail: { template: 'consultation-confirmed', data: this.when(c) },
+    });
+    return this.toDto(c, me);
+  }
+
+  async cancel(me: Identity, id: string, reason: string | undefined, confirmLate: boolean): Promise<ConsultationDto> {
+    const c = await this.transition(me, id, 'cancel', (current) => {
+      const late = this.isLate(current.scheduledAt);
+      if (late && !confirmLate) {
+        throw AppException.conflict(ErrorCode.LATE_CANCELLATION_CONFIRMATION_REQUIRED, `Annulation à moins de ${this.config.get('CANCELLATION_WINDOW_HOURS')} h : confirmez avec confirmLateCancellation=true`, [{ field: 'confirmLateCancellation', message: 'requis' }]);
+      }
+      return { cancelledAt: new Date(), cancelledBy: me.userId, cancelReason: reason ?? null, cancelledWithin24h: late };
+    }, (current) => ({ late: this.isLate(current.scheduledAt) }));
+    await this.reminders.remove(c.id);
+    await this.notify.dispatch({
+      userIds: [c.employee.userId, c.practitioner.userId],
+      type: NotificationType.CONSULTATION_CANCELLED,
+      title: 'Consultation annulée',
+      message: me.role === Role.EMPLOYEE ? 'Une consultation a été annulée par le patient.' : 'Une consultation a été annulée par le praticien.',
+      linkUrl: `/consultations/${c.id}`,
+      metadata: { consultationId: c.id },
+      mail: { template: 'consultation-cancelled', data: { ...this.when(c), sequence: this.sequence() } },
+    });
+    return this.toDto(c, me);
+  }
+
+  async reschedule(me: Identity, id: string, scheduledAt: Date, confirmLate: boolean): Promise<ConsultationDto> {
+    const current = await this.findForParticipant(me, id);
+    const practitioner = await this.tenant.db.practitioner.findUniqueOrThrow({ where: { id: current.practitionerId }, select: { id: true, timezone: true, bufferTime: true } });
+    if (this.isLate(current.scheduledAt) && !confirmLate && TRANSITIONS.reschedule.from.includes(current.status)) {
+      throw AppException.conflict(ErrorCode.LATE_CANCELLATION_CONFIRMATION_REQUIRED, `Report à moins de ${this.config.get('CANCELLATION_WINDOW_HOURS')} h : confirmez avec confirmLateReschedule=true`, [{ field: 'confirmLateReschedule', message: 'requis' }]);
+    }
+    // its own current time does not count against it: the exclusion constraint ignores the row itself
+    const slot = await this.requireFreeSlot(practitioner, scheduledAt, current.duration, { start: current.scheduledAt, end: current.scheduledEndAt });
+    const previous = current.scheduledAt;
+    let c: ConsultationView;
+    try {
+      c = await this.transition(me, id, 'reschedule', () => ({
+        scheduledAt: slot.start,
+        scheduledEndAt: slot.end,
+        blockedUntil: new Date(slot.end.getTime() + practitioner.bufferTime * MINUTE),
+      }), () => ({ rescheduledFrom: previous.toISOString() }));
+    } catch (e) {
+      const { code, constraint } = pgError(e);
+      if (code === '23P01') {
+        throw constraint?.includes('employee')
+          ? AppException.conflict(ErrorCode.EMPLOYEE_SLOT_CONFLICT, 'Le patient a déjà une consultation sur ce créneau')
+          : AppException.conflict(ErrorCode.SLOT_UNAVAILABLE, "Ce créneau vient d'être réservé");
+      }
+      throw e;
+    }
+    await this.reminders.schedule(c.id, c.scheduledAt);
+    await this.notify.dispatch({
+      userIds: [c.employee.userId, c.practitioner.userId],
+      type: NotificationType.CONSULTATION_RESCHEDULED,
+      title: 'Consultation déplacée',
+      message: 'Une consultation a été déplacée.',
+      linkUrl: `/consultations/${c.id}`,
+      metadata: { consultationId: c.id },
+      mail: { template: 'consultation-rescheduled', data: { ...this.when(c), previousStartsAt: previous.toISOString(), sequence: this.sequence() } },
+    });
+    return this.toDto(c, me);
+  }
+
+  async start(me: Identity, id: string): Promise<ConsultationDto> {
+    const c = await this.transition(me, id, 'start', (current) => {
+      if (Date.now() < current.scheduledAt.getTime() - this.joinWindowMs) {
+        throw AppException.badRequest(ErrorCode.TOO_EARLY_TO_START, `La consultation ne peut commencer que ${this.config.get('JOIN_WINDOW_MINUTES')} minutes avant l'heure prévue`);
+      }
+      return { startedAt: new Date() };
+    });
+    return this.toDto(c, me);
+  }
+
+  async end(me: Identity, id: string): Promise<{ consultation: ConsultationDto; actualDuration: number; durationSeconds: number }> {
+    // endedAt set, the database trigger computes actual_duration_seconds and minutes (SPEC §3.5)
+    const c = await this.transition(me, id, 'end', () => ({ endedAt: new Date(), billingStatus: 'VALIDATED' }), undefined, async (tx, row) => {
+      await tx.practitioner.update({ where: { id: row.practitionerId }, data: { totalConsultations: { increment: 1 } }, select: { id: true } });
+    });
+    await this.notify.dispatch({
+      userIds: [c.employee.userId],
+      type: NotificationType.SYSTEM,
+      title: 'Comment s’est passée votre consultation ?',
+      message: 'Vous pouvez réserver votre prochaine séance et donner votre avis sur votre praticien.',
+      linkUrl: `/consultations/${c.id}/review`,
+      metadata: { consultationId: c.id, prompt: 'FOLLOW_UP' },
+    });
+    await this.notify.dispatch({
+      userIds: [c.practitioner.userId],
+      type: NotificationType.SYSTEM,
+      title: 'Consultation terminée',
+      message: 'Pensez à compléter vos notes de séance.',
+      linkUrl: `/consultations/${c.id}/notes`,
+      metadata: { consultationId: c.id, prompt: 'CLINICAL_NOTES' },
+    });
+    return { consultation: this.toDto(c, me), actualDuration: c.actualDuration ?? 0, durationSeconds: c.actualDurationSeconds ?? 0 };
+  }
+
+  async noShow(me: Identity, id: string, absentParty: 'employee' | 'practitioner'): Promise<ConsultationDto> {
+    const c = await this.transition(me, id, 'noShow', (current) => {
+      if (Date.now() < current.scheduledAt.getTime()) {
+        throw AppException.badRequest(ErrorCode.TOO_EARLY_FOR_NO_SHOW, "Une absence ne peut être déclarée qu'après l'heure prévue");
+      }
+      return { noShowAt: new Date(), noShowBy: absentParty };
+    }, () => ({ absentParty }));
+    await this.reminders.remove(c.id);
+    return this.toDto(c, me);
+  }
+
+  /** CO12: ROOM_JOINED / ROOM_LEFT, informational, while the consultation is not over. */
+  async recordRoomEvent(me: Identity, id: string, event: 'ROOM_JOINED' | 'ROOM_LEFT') {
+    const c = await this.findForParticipant(me, id);
+    if (!ACTIVE_STATUSES.includes(c.status)) {
+      throw AppException.badRequest(ErrorCode.INVALID_STATE_TRANSITION, 'Cette consultation est terminée');
+    }
+    return this.tenant.tx((tx) => this.recordEvent(tx, c.id, ConsultationEventType[event]));
+  }
+
+  // ---------- helpers ----------
+
+  get joinWindowMs(): number {
+    return this.config.get('JOIN_WINDOW_MINUTES') * MINUTE;
+  }
+
+  /** Participant-only read; anyone else — other employee, other practitioner — gets 404. */
+  async findForParticipant(me: Identity, id: string): Promise<ConsultationView> {
+    const c = await this.tenant.db.consultation.findFirst({ where: { id, ...this.participantWhere(me) }, select: VIEW });
+    if (!c) throw AppException.notFound('Consultation introuvable');
+    return c;
+  }
+
+  participantWhere(me: Identity): Prisma.ConsultationWhereInput {
+    if (me.role === Role.EMPLOYEE && me.employeeId) return { employeeId: me.employeeId };
+    if (me.role === Role.PRACTITIONER && me.practitionerId) return { practitionerId: me.practitionerId };
+    return { id: { in: [] } }; // nobody else is ever a participant
+  }
+
+  /**
+   * Runs one state-machine step: participant + role + from-state checks, a conditional update (a
+   * concurrent change makes it fail cleanly), the event and the audit row, all in one transaction.
+   */
+  private async transition(
+    me: Identity,
+    id: string,
+    action: ConsultationAction,
+    changes: (current: ConsultationView) => Prisma.ConsultationUncheckedUpdateManyInput,
+    eventMetadata?: (current: ConsultationView) => Prisma.InputJsonObject,
+    extra?: (tx: TenantTx, current: ConsultationView) => Promise<void>,
+  ): Promise<ConsultationView> {
+    const step = TRANSITIONS[action];
+    return this.tenant.tx(async (tx) => {
+      const current = await tx.consultation.findFirst({ where: { id, ...this.participantWhere(me) }, select: VIEW });
+      if (!current) throw AppException.notFound('Consultation introuvable');
+      if (!step.by.includes(me.role)) throw AppException.forbidden(ErrorCode.FORBIDDEN, 'Action réservée à un autre participant');
+      if (!step.from.includes(current.status)) throw this.invalidTransition(current.status, action);
+      const data = changes(current);
+      const { count } = await tx.consultation.updateMany({ where: { id, status: current.status }, data: { ...data, status: step.to } });
+      if (count !== 1) throw this.invalidTransition(current.status, action);
+      await extra?.(tx, current);
+      await this.recordEvent(tx, id, step.event, eventMetadata?.(current));
+      const updated = await tx.consultation.findUniqueOrThrow({ where: { id }, select: VIEW });
+      await this.audit.record(
+        {
+          action: action === 'cancel' ? AuditAction.CANCEL : AuditAction.UPDATE,
+          resource: 'consultation',
+          resourceId: id,
+          companyId: null,
+          isSensitive: true,
+          details: { event: `CONSULTATION_${action === 'noShow' ? 'NO_SHOW' : action.toUpperCase()}`, from: current.status, to: step.to },
+        },
+        tx,
+      );
+      return updated;
+    });
+  }
+
+  private invalidTransition(status: ConsultationStatus, action: ConsultationAction): AppException {
+    return AppException.badRequest(ErrorCode.INVALID_STATE_TRANSITION, `Action « ${action} » impossible depuis l'état ${status}`);
+  }
+
+  private async recordEvent(tx: TenantTx, consultationId: string, eventType: ConsultationEventType, metadata?: Prisma.InputJsonObject) {
+    const me = this.ctx.requireIdentity;
+    return tx.consultationEvent.create({
+      data: { consultationId, eventType, actorId: me.userId, actorRole: me.role, metadata, ipAddress: this.ctx.ip ?? null, userAgent: this.ctx.userAgent?.slice(0, 500) ?? null },
+      select: { id: true, eventType: true, timestamp: true },
+    });
+  }
+
+  /**
+   * The requested start must be a generated, free slot of the practitioner (SPEC §6.1): not in the
+   * availability → 400, past / beyond the horizon → 400, taken → 409. `ignore` is the consultation's
+   * own current time when it is being moved.
+   */
+  private async requireFreeSlot(
+    practitioner: { id: string; timezone: string; bufferTime: number },
+    start: Date,
+    duration: number | undefined,
+    ignore?: { start: Date; end: Date },
+  ) {
+    if (start.getTime() <= Date.now()) throw AppException.badRequest(ErrorCode.SLOT_IN_PAST, 'Ce créneau est passé', [{ field: 'scheduledAt', message: 'dans le passé' }]);
+    const date = utcToLocal(practitioner.timezone, start.getTime()).date;
+    const slot = (await this.slots.slots(practitioner, { from: date, to: date })).find((s) => s.start.getTime() === start.getTime());
+    if (!slot) throw AppException.badRequest(ErrorCode.OUTSIDE_AVAILABILITY, "Ce créneau n'est pas dans les disponibilités du praticien", [{ field: 'scheduledAt', message: 'hors disponibilités' }]);
+    if (duration !== undefined && duration !== (slot.end.getTime() - slot.start.getTime()) / MINUTE) {
+      throw AppException.badRequest(ErrorCode.DURATION_MISMATCH, 'La durée doit être celle du créneau', [{ field: 'duration', message: `doit valoir ${(slot.end.getTime() - slot.start.getTime()) / MINUTE}` }]);
+    }
+    if (!slot.available) {
+      if (slot.reason === 'PAST') throw AppException.badRequest(ErrorCode.SLOT_IN_PAST, 'Ce créneau est trop proche ou passé', [{ field: 'scheduledAt', message: 'trop proche' }]);
+      if (slot.reason === 'TOO_FAR') throw AppException.badRequest(ErrorCode.SLOT_TOO_FAR, 'Ce créneau est au-delà de la période de réservation', [{ field: 'scheduledAt', message: 'trop lointain' }]);
+      const overlapsOwnTime = ignore && slot.start < ignore.end && slot.end > ignore.start;
+      if (!overlapsOwnTime) throw AppException.conflict(ErrorCode.SLOT_UNAVAILABLE, "Ce créneau n'est plus disponible");
+    }
+    return slot;
+  }
+
+  private isLate(scheduledAt: Date): boolean {
+    return scheduledAt.getTime() - Date.now() < this.config.get('CANCELLATION_WINDOW_HOURS') * HOUR;
+  }
+
+  /** iCalendar SEQUENCE: increases with every update of the same invitation. */
+  private sequence(): number {
+    return Math.floor(Date.now() / 1000) - 1_700_000_000;
+  }
+
+  private when(c: ConsultationView) {
+    return {
+      consultationId: c.id,
+      startsAt: c.scheduledAt.toISOString(),
+      endsAt: c.scheduledEndAt.toISOString(),
+      format: c.format,
+      link: new URL(`/consultations/${c.id}`, this.config.get('FRONTEND_URL')).toString(),
+    };
+  }
+
+  private async findByIdempotencyKey(employeeId: string, idempotencyKey: string) {
+    const c = await this.tenant.db.consultation.findUnique({ where: { employeeId_idempotencyKey: { employeeId, idempotencyKey } }, select: VIEW });
+    return c ? this.toDto(c, this.ctx.requireIdentity) : null;
+  }
+
+  private async list(me: Identity, where: Prisma.ConsultationWhereInput, q: ListConsultationsQueryDto, order: 'asc' | 'desc') {
+    const now = new Date();
+    const filters: Prisma.ConsultationWhereInput[] = [where];
+    if (q.status?.length) filters.push({ status: { in: q.status } });
+    if (q.from) filters.push({ scheduledAt: { gte: q.from } });
+    if (q.to) filters.push({ scheduledAt: { lte: q.to } });
+    if (q.tab === 'upcoming') filters.push({ status: { in: ACTIVE_STATUSES }, scheduledEndAt: { gte: now } });
+    if (q.tab === 'past') filters.push({ OR: [{ status: { in: TERMINAL_STATUSES } }, { scheduledEndAt: { lt: now } }] });
+    const finalWhere = { AND: filters };
+    const [rows, total] = await Promise.all([
+      this.tenant.db.consultation.findMany({ where: finalWhere, select: VIEW, orderBy: { scheduledAt: order }, ...pageArgs(q) }),
+      this.tenant.db.consultation.count({ where: finalWhere }),
+    ]);
+    return { consultations: rows.map((r) => this.toDto(r, me)), ...pageInfo(total, q) };
+  }
+
+  toDto(c: ConsultationView, me: Identity): ConsultationDto {
+    const now = Date.now();
+    const active = ACTIVE_STATUSES.includes(c.status);
+    const cancellable = TRANSITIONS.cancel.from.includes(c.status);
+    return {
+      id: c.id,
+      status: c.status,
+      format: c.format,
+      scheduledAt: c.scheduledAt,
+      scheduledEndAt: c.scheduledEndAt,
+      duration: c.duration,
+      startedAt: c.startedAt,
+      endedAt: c.endedAt,
+      actualDuration: c.actualDuration,
+      actualDurationSeconds: c.actualDurationSeconds,
+      roomName: c.format === ConsultationFormat.VIDEO ? c.roomName : null,
+      canJoin: active && c.format !== ConsultationFormat.IN_PERSON && now >= c.scheduledAt.getTime() - this.joinWindowMs && now <= c.scheduledEndAt.getTime() + this.joinWindowMs,
+      canCancel: cancellable,
+      lateCancellation: cancellable && this.isLate(c.scheduledAt),
+      cancelledAt: c.cancelledAt,
+      cancelledByRole: c.cancelledBy ? (c.cancelledBy === c.employee.userId ? Role.EMPLOYEE : Role.PRACTITIONER) : null,
+      cancelReason: c.cancelReason,
+      cancelledWithin24h: c.cancelledWithin24h,
+      noShowAt: c.noShowAt,
+      noShowBy: c.noShowBy,
+      practitioner: { id: c.practitioner.id, firstName: c.practitioner.firstName, lastName: c.practitioner.lastName, title: c.practitioner.title, specialty: c.practitioner.specialty, avatarUrl: c.practitioner.avatarUrl },
+      employee: { id: c.employee.id, firstName: c.employee.firstName, lastName: c.employee.lastName, companyName: me.role === Role.PRACTITIONER ? c.employee.company?.name ?? null : null },
+      createdAt: c.createdAt,
+    };
+  }
+}

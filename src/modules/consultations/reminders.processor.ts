@@ -1,0 +1,59 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { ConsultationEventType, ConsultationStatus, NotificationType } from '@prisma/client';
+import type { Job } from 'bullmq';
+import { AppConfig } from '../../config/app-config.service.js';
+import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
+import { QUEUE } from '../../infra/queue/queues.js';
+import { NotificationDispatchService } from '../notifications/notification-dispatch.service.js';
+import type { ReminderJob } from './reminders.service.js';
+
+/**
+ * Sends a due reminder to both participants — only if the consultation is still active and still
+ * starts at the time the reminder was planned for (a moved or cancelled one makes it a no-op).
+ */
+@Processor(QUEUE.reminders, { concurrency: 4 })
+export class RemindersProcessor extends WorkerHost {
+  private readonly logger = new Logger('Reminders');
+
+  constructor(
+    private readonly system: SystemPrismaService,
+    private readonly dispatch: NotificationDispatchService,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  async process(job: Job<ReminderJob>): Promise<void> {
+    const { consultationId, kind, scheduledAt } = job.data;
+    const c = await this.system.consultation.findUnique({
+      where: { id: consultationId },
+      select: {
+        id: true, status: true, scheduledAt: true, scheduledEndAt: true, format: true,
+        employee: { select: { userId: true } },
+        practitioner: { select: { userId: true } },
+      },
+    });
+    const active: ConsultationStatus[] = [ConsultationStatus.SCHEDULED, ConsultationStatus.CONFIRMED];
+    if (!c || !active.includes(c.status) || c.scheduledAt.toISOString() !== scheduledAt) {
+      this.logger.log({ message: 'reminder skipped: consultation changed', consultationId, kind });
+      return;
+    }
+    const link = new URL(`/consultations/${c.id}`, this.config.get('FRONTEND_URL')).toString();
+    await this.dispatch.dispatch({
+      userIds: [c.employee.userId, c.practitioner.userId],
+      type: kind === '24h' ? NotificationType.CONSULTATION_REMINDER_24H : NotificationType.CONSULTATION_REMINDER_1H,
+      title: kind === '24h' ? 'Consultation demain' : 'Consultation dans une heure',
+      message: kind === '24h' ? 'Rappel : vous avez une consultation demain.' : 'Rappel : votre consultation commence dans une heure.',
+      linkUrl: `/consultations/${c.id}`,
+      metadata: { consultationId: c.id },
+      mail: {
+        template: 'consultation-reminder',
+        data: { consultationId: c.id, startsAt: c.scheduledAt.toISOString(), endsAt: c.scheduledEndAt.toISOString(), format: c.format, link, hoursBefore: kind === '24h' ? 24 : 1 },
+      },
+    });
+    await this.system.consultationEvent.create({
+      data: { consultationId: c.id, eventType: ConsultationEventType.REMINDER_SENT, actorId: 'system', actorRole: null, metadata: { kind } },
+    });
+  }
+}

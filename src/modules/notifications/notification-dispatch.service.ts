@@ -1,0 +1,39 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { NotificationType, Prisma } from '@prisma/client';
+import type { Queue } from 'bullmq';
+import { QUEUE } from '../../infra/queue/queues.js';
+import type { TemplateData, TemplateName } from '../../infra/mail/templates.js';
+
+export interface DispatchJob<K extends TemplateName = TemplateName> {
+  /** User ids: the worker resolves addresses and preferences (the caller may not read other users). */
+  userIds: string[];
+  type: NotificationType;
+  title: string;
+  message: string;
+  linkUrl?: string;
+  metadata?: Prisma.InputJsonObject;
+  /** The e-mail sent to recipients who keep e-mails on for `type`. */
+  mail?: { template: K; data: TemplateData[K] };
+}
+
+/**
+ * Notifications to other users (US-9.1): queued after the change commits; the worker applies each
+ * recipient's preferences (in-app / e-mail), writes the rows, pushes `notification:new` and queues the
+ * e-mails. Never fails the request that triggered it.
+ */
+@Injectable()
+export class NotificationDispatchService {
+  private readonly logger = new Logger('Notify');
+
+  constructor(@InjectQueue(QUEUE.notifications) private readonly queue: Queue<DispatchJob>) {}
+
+  async dispatch<K extends TemplateName>(job: DispatchJob<K>): Promise<void> {
+    if (job.userIds.length === 0) return;
+    try {
+      await this.queue.add(job.type, job as DispatchJob, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 86400 } });
+    } catch (e) {
+      this.logger.warn({ message: 'notification not queued', type: job.type, error: (e as Error).name });
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import { MailService } from '../../infra/mail/mail.service.js';
+import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
+import { QUEUE } from '../../infra/queue/queues.js';
+import type { DispatchJob } from './notification-dispatch.service.js';
+import { NotificationsService } from './notifications.service.js';
+
+/** Delivers queued notifications as the system (cross-user: preferences and addresses of recipients). */
+@Processor(QUEUE.notifications, { concurrency: 4 })
+export class NotificationsProcessor extends WorkerHost {
+  constructor(
+    private readonly system: SystemPrismaService,
+    private readonly notifications: NotificationsService,
+    private readonly mail: MailService,
+  ) {
+    super();
+  }
+
+  async process(job: Job<DispatchJob>): Promise<void> {
+    const d = job.data;
+    const users = await this.system.user.findMany({
+      where: { id: { in: d.userIds }, isActive: true, deletedAt: null },
+      select: { id: true, email: true, notificationPreferences: { where: { type: d.type }, select: { inApp: true, email: true } } },
+    });
+    const inApp = users.filter((u) => u.notificationPreferences[0]?.inApp ?? true);
+    const created = await this.system.$transaction((tx) =>
+      this.notifications.create(
+        inApp.map((u) => ({ userId: u.id, type: d.type, title: d.title, message: d.message, linkUrl: d.linkUrl, metadata: d.metadata })),
+        tx,
+      ),
+    );
+    this.notifications.push(created);
+    if (d.mail) {
+      for (const u of users.filter((u) => u.notificationPreferences[0]?.email ?? true)) {
+        await this.mail.send(u.email, d.mail.template, d.mail.data as never);
+      }
+    }
+  }
+}
