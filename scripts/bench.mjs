@@ -95,8 +95,8 @@ async function waitForHealth(url, ms = 30_000) {
 }
 
 async function run(autocannon, name, opts) {
-  say(TAG, `${name}: ${CONNECTIONS} connections, ${DURATION} s`);
-  const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
+  say(TAG, `${name}: ${CONNECTIONS} connections, ${opts.amount ? `${opts.amount} requests` : `${opts.duration ?? DURATION} s`}`);
+  const r = await autocannon({ connections: CONNECTIONS, ...(opts.amount ? {} : { duration: DURATION }), ...opts });
   if (r.non2xx) say(TAG, `${name}: ${r.non2xx} non-2xx answers (${JSON.stringify(r.statusCodeStats)})`);
   const ok = r.non2xx === 0 && r.errors === 0;
   return {
@@ -194,7 +194,7 @@ async function main() {
     await run(autocannon, 'GET /api/auth/me (authenticated, tenant-scoped)', { url: `${base}/api/auth/me`, headers: auth }),
     await run(autocannon, `GET /api/practitioners/search (${fixtures.practitioners.length} validated practitioners)`, { url: `${base}/api/practitioners/search?availableWithin=7`, headers: employeeAuth }),
     await run(autocannon, 'GET /api/availability/slots (31 days)', { url: `${base}/api/availability/slots?practitionerId=${fixtures.practitioners[0].practitionerId}&startDate=${today}&endDate=${in30}`, headers: employeeAuth }),
-    await run(autocannon, 'POST /api/consultations (CO1, distinct free slots)', { url: base, requests: [bookingRequest], amount: Number(process.env.BENCH_BOOKINGS ?? 600), duration: undefined }),
+    await run(autocannon, 'POST /api/consultations (CO1, distinct free slots)', { url: base, requests: [bookingRequest], amount: Number(process.env.BENCH_BOOKINGS ?? 600) }),
     await run(autocannon, 'GET /api/consultations/mine (CO2)', { url: `${base}/api/consultations/mine`, headers: { authorization: `Bearer ${bookingTokens[0]}` } }),
   ];
   const baseline = results[0];

@@ -35,6 +35,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ embeddedWorker: embedded }), {
     logger: options.logLevels === false ? false : createAppLogger(env.LOG_LEVEL),
     bufferLogs: true,
+    // on shutdown, idle keep-alive sockets would otherwise hold server.close() open indefinitely
+    forceCloseConnections: true,
   });
   const config = app.get(AppConfig);
 
