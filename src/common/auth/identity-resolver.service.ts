@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
-import type { Identity } from '../context/request-context.js';
+import { identityOf, type Identity } from '../context/request-context.js';
 
 interface CachedUser {
   identity: Identity;
@@ -66,14 +66,7 @@ export class IdentityResolver {
       return null;
     }
     const entry: CachedUser = {
-      identity: {
-        userId: user.id,
-        email: user.email,
-        role: user.role,
-        companyId: user.companyId,
-        employeeId: user.employee?.id ?? null,
-        practitionerId: user.practitioner?.id ?? null,
-      },
+      identity: identityOf(user),
       active: user.isActive && !user.deletedAt,
       // a suspended company's people are out too (within the cache TTL on other instances)
       companyActive: user.companyId === null || user.company?.isActive === true,

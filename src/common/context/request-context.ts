@@ -16,3 +16,15 @@ export interface AppClsStore extends ClsStore {
   ip?: string;
   userAgent?: string;
 }
+
+/** The identity of a user row loaded with its `employee` / `practitioner` ids. */
+export function identityOf(u: {
+  id: string;
+  email: string;
+  role: Role;
+  companyId: string | null;
+  employee?: { id: string } | null;
+  practitioner?: { id: string } | null;
+}): Identity {
+  return { userId: u.id, email: u.email, role: u.role, companyId: u.companyId, employeeId: u.employee?.id ?? null, practitionerId: u.practitioner?.id ?? null };
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditAction, Prisma, Role, SecurityEventType, SecuritySeverity, UserTokenType } from '@prisma/client';
 import { IdentityResolver } from '../../common/auth/identity-resolver.service.js';
-import type { Identity } from '../../common/context/request-context.js';
+import { identityOf, type Identity } from '../../common/context/request-context.js';
 import { RequestContext } from '../../common/context/request-context.service.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
@@ -84,7 +84,7 @@ export class AuthService {
         include: { employee: { select: { id: true } } },
       });
       await this.createToken(tx, created.id, UserTokenType.EMAIL_VERIFICATION, token);
-      const identity: Identity = { userId: created.id, email: created.email, role: created.role, companyId: created.companyId, employeeId: created.employee?.id ?? null, practitionerId: null };
+      const identity = identityOf(created);
       await this.ctx.runAs(identity, () =>
         this.audit.record({ action: AuditAction.CREATE, resource: 'user', resourceId: created.id, details: { event: 'USER_REGISTERED' } }, tx),
       );
@@ -117,7 +117,7 @@ export class AuthService {
         data: { passwordHash, isActive: true, emailVerified: true, emailVerifiedAt: row.user.emailVerifiedAt ?? now, passwordChangedAt: now },
         include: { employee: { select: { id: true } }, practitioner: { select: { id: true } } },
       });
-      const identity: Identity = { userId: updated.id, email: updated.email, role: updated.role, companyId: updated.companyId, employeeId: updated.employee?.id ?? null, practitionerId: updated.practitioner?.id ?? null };
+      const identity = identityOf(updated);
       await this.ctx.runAs(identity, () =>
         this.audit.record({ action: AuditAction.ACTIVATE, resource: 'user', resourceId: updated.id, details: { event: 'INVITATION_ACCEPTED' } }, tx),
       );
@@ -146,7 +146,7 @@ export class AuthService {
       where: { id: user.id },
       include: { employee: { select: { id: true } }, practitioner: { select: { id: true } } },
     });
-    const identity: Identity = { userId: full.id, email: full.email, role: full.role, companyId: full.companyId, employeeId: full.employee?.id ?? null, practitionerId: full.practitioner?.id ?? null };
+    const identity = identityOf(full);
     const tokens = await this.ctx.runAs(identity, () =>
       this.tenant.tx(async (tx) => {
         await tx.user.update({ where: { id: full.id }, data: { lastLoginAt: new Date() } });
@@ -223,14 +223,7 @@ export class AuthService {
       }
     }
 
-    const identity: Identity = {
-      userId: user.id,
-      email: user.email,
-      role: user.role,
-      companyId: user.companyId,
-      employeeId: user.employee?.id ?? null,
-      practitionerId: user.practitioner?.id ?? null,
-    };
+    const identity = identityOf(user);
     const tokens = await this.ctx.runAs(identity, () =>
       this.tenant.tx(async (tx) => {
         await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
@@ -287,7 +280,7 @@ export class AuthService {
       });
       await tx.userToken.deleteMany({ where: { userId: row.userId, type: UserTokenType.PASSWORD_RESET } });
       await tx.refreshToken.updateMany({ where: { userId: row.userId, revokedAt: null }, data: { revokedAt: new Date() } });
-      const identity: Identity = { userId: updated.id, email: updated.email, role: updated.role, companyId: updated.companyId, employeeId: updated.employee?.id ?? null, practitionerId: updated.practitioner?.id ?? null };
+      const identity = identityOf(updated);
       await this.ctx.runAs(identity, () =>
         this.audit.record({ action: AuditAction.UPDATE, resource: 'user', resourceId: updated.id, details: { event: 'PASSWORD_RESET' } }, tx),
       );
