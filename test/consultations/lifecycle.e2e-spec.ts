@@ -169,6 +169,28 @@ describe('consultation lifecycle, rooms and reads (CO2–CO12, I1)', () => {
     expect((await t.http.get('/api/consultations/upcoming').set(as(e))).status).toBe(403);
   });
 
+  it('every action by a non-participant of the right role answers 404 and changes nothing', async () => {
+    const p = await createOpenPractitioner(t.db);
+    const [e] = await employeesOf(t.db, 1);
+    const c = await insertConsultation(t.db, e, p, { start: new Date(Date.now() - 5 * MIN) });
+    const otherP = await createOpenPractitioner(t.db);
+    const otherE = (await employeesOf(t.db, 1))[0];
+    const calls: [string, string, typeof p, object?][] = [
+      ['put', 'confirm', otherP], ['put', 'start', otherP], ['put', 'end', otherP], ['post', 'no-show', otherP, {}],
+      ['put', 'cancel', otherP, {}], ['put', 'cancel', otherE, { confirmLateCancellation: true }],
+      ['put', 'reschedule', otherE, { scheduledAt: slotAt(20).toISOString() }], ['post', 'events', otherE, { event: 'ROOM_JOINED' }],
+      ['get', 'room', otherP], ['get', 'room', otherE],
+    ];
+    for (const [method, action, user, body] of calls) {
+      const req = t.http[method as 'put'](`/api/consultations/${c.id}/${action}`).set(as(user));
+      const res = body ? await req.send(body) : await req;
+      expect([res.status, res.body.error?.code], `${action} as ${user.role}`).toEqual([404, 'NOT_FOUND']);
+    }
+    const row = await t.db.consultation.findUniqueOrThrow({ where: { id: c.id }, include: { events: true } });
+    expect(row.status).toBe('SCHEDULED');
+    expect(row.events).toHaveLength(0);
+  });
+
   it('CO12 room events, and ROOM_JOINED/ROOM_LEFT only', async () => {
     const p = await createOpenPractitioner(t.db);
     const [e] = await employeesOf(t.db, 1);

@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue, QueueEvents } from 'bullmq';
 import { QUEUE } from '../../src/infra/queue/queues.js';
-import { RemindersService } from '../../src/modules/consultations/reminders.service.js';
+import { RECONCILE_JOB, RemindersService } from '../../src/modules/consultations/reminders.service.js';
 import { bearer, signAccessToken } from '../helpers/fixtures.js';
 import { connectSocket, nextEvent } from '../helpers/sockets.js';
 import { startTestApp, TestContext } from '../helpers/test-app.js';
@@ -117,6 +117,24 @@ describe('reminders (delayed jobs) and real-time notifications across instances'
     const stale = await reminders.queue.add('1h', { consultationId: id, kind: '1h', scheduledAt: new Date(0).toISOString() });
     await stale.waitUntilFinished(events, 15_000);
     expect(await a.db.consultationEvent.count({ where: { consultationId: id, eventType: 'REMINDER_SENT' } })).toBe(2);
+  });
+
+  it('the periodic reconciliation re-creates reminders lost between commit and queueing, and never resends past ones', async () => {
+    const p = await createOpenPractitioner(a.db, { allDay: true });
+    const [e] = await employeesOf(a.db, 1);
+    const soon = new Date(Date.now() + 5 * HOUR);
+    soon.setUTCMinutes(0, 0, 0);
+    const res = await book(a, e, p.practitionerId!, soon);
+    expect(res.status).toBe(201);
+    const id = res.body.consultation.id;
+    await reminders.remove(id); // as if the process had stopped right after the commit
+    expect(await reminders.queue.getJob(RemindersService.jobId(id, '1h'))).toBeUndefined();
+    const run = await reminders.queue.add(RECONCILE_JOB, {} as never);
+    await run.waitUntilFinished(events, 15_000);
+    const restored = await reminders.queue.getJob(RemindersService.jobId(id, '1h'));
+    expect(restored?.data).toEqual({ consultationId: id, kind: '1h', scheduledAt: soon.toISOString() });
+    expect(await reminders.queue.getJob(RemindersService.jobId(id, '24h'))).toBeUndefined(); // already past
+    expect(await reminders.queue.getJobScheduler(RECONCILE_JOB)).toBeDefined();
   });
 
   it('a socket on instance A receives notification:new for a booking made through instance B', async () => {

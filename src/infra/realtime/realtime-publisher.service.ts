@@ -1,5 +1,5 @@
 import { Emitter } from '@socket.io/redis-emitter';
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config.service.js';
 
@@ -12,12 +12,21 @@ export type Namespace = (typeof NAMESPACES)[number];
  */
 @Injectable()
 export class RealtimePublisher implements OnModuleDestroy {
+  private readonly logger = new Logger('Realtime');
   private readonly redis: Redis;
   private readonly emitter: Emitter;
 
   constructor(config: AppConfig) {
     this.redis = new Redis(config.get('REDIS_URL'), { maxRetriesPerRequest: 2 });
-    this.emitter = new Emitter(this.redis, { key: `${config.get('REDIS_PREFIX')}:socket.io` });
+    // the emitter fires and forgets; a push lost to a closing connection is logged, never an unhandled rejection
+    const client = {
+      publish: (channel: string, message: string | Buffer) =>
+        this.redis.publish(channel, message).catch((e: Error) => {
+          this.logger.warn({ message: 'realtime push not published', error: e.name });
+          return 0;
+        }),
+    };
+    this.emitter = new Emitter(client, { key: `${config.get('REDIS_PREFIX')}:socket.io` });
   }
 
   toUser(namespace: Namespace, userId: string, event: string, payload: unknown): void {

@@ -42,6 +42,9 @@ export class RedisIoAdapter extends IoAdapter {
     if (server !== this.server) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     this.server = undefined;
+    // the adapters' UNSUBSCRIBEs on close are fire-and-forget: let their replies arrive (commands are
+    // answered in order) before quitting, or they reject as unhandled "Connection is closed"
+    await Promise.allSettled([this.pub?.ping(), this.sub?.ping()]);
     await Promise.allSettled([this.pub?.quit(), this.sub?.quit()]);
   }
 }

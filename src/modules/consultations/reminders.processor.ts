@@ -1,30 +1,37 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConsultationEventType, ConsultationStatus, NotificationType } from '@prisma/client';
 import type { Job } from 'bullmq';
 import { AppConfig } from '../../config/app-config.service.js';
 import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
 import { QUEUE } from '../../infra/queue/queues.js';
 import { NotificationDispatchService } from '../notifications/notification-dispatch.service.js';
-import type { ReminderJob } from './reminders.service.js';
+import { RECONCILE_EVERY_MS, RECONCILE_JOB, RemindersService, type ReminderJob } from './reminders.service.js';
 
 /**
  * Sends a due reminder to both participants — only if the consultation is still active and still
  * starts at the time the reminder was planned for (a moved or cancelled one makes it a no-op).
  */
 @Processor(QUEUE.reminders, { concurrency: 4 })
-export class RemindersProcessor extends WorkerHost {
+export class RemindersProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger('Reminders');
 
   constructor(
     private readonly system: SystemPrismaService,
     private readonly dispatch: NotificationDispatchService,
     private readonly config: AppConfig,
+    private readonly reminders: RemindersService,
   ) {
     super();
   }
 
+  async onApplicationBootstrap(): Promise<void> {
+    // one scheduler for all worker instances (BullMQ job schedulers are unique by id)
+    await this.reminders.queue.upsertJobScheduler(RECONCILE_JOB, { every: RECONCILE_EVERY_MS }, { name: RECONCILE_JOB, data: {} as ReminderJob });
+  }
+
   async process(job: Job<ReminderJob>): Promise<void> {
+    if (job.name === RECONCILE_JOB) return this.reconcile();
     const { consultationId, kind, scheduledAt } = job.data;
     const c = await this.system.consultation.findUnique({
       where: { id: consultationId },
@@ -55,5 +62,15 @@ export class RemindersProcessor extends WorkerHost {
     await this.system.consultationEvent.create({
       data: { consultationId: c.id, eventType: ConsultationEventType.REMINDER_SENT, actorId: 'system', actorRole: null, metadata: { kind } },
     });
+  }
+
+  /** Active consultations starting within the next 25 h get their missing reminders back. */
+  private async reconcile(): Promise<void> {
+    const now = Date.now();
+    const upcoming = await this.system.consultation.findMany({
+      where: { status: { in: [ConsultationStatus.SCHEDULED, ConsultationStatus.CONFIRMED] }, scheduledAt: { gt: new Date(now), lt: new Date(now + 25 * 3600_000) } },
+      select: { id: true, scheduledAt: true },
+    });
+    for (const c of upcoming) await this.reminders.ensure(c.id, c.scheduledAt);
   }
 }

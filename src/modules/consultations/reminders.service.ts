@@ -6,6 +6,10 @@ import { QUEUE } from '../../infra/queue/queues.js';
 export type ReminderKind = '24h' | '1h';
 const OFFSETS: Record<ReminderKind, number> = { '24h': 24 * 3600_000, '1h': 3600_000 };
 
+/** The repeatable job that re-creates missing reminders (see `ensure`). */
+export const RECONCILE_JOB = 'reconcile';
+export const RECONCILE_EVERY_MS = 15 * 60_000;
+
 export interface ReminderJob {
   consultationId: string;
   kind: ReminderKind;
@@ -30,6 +34,15 @@ export class RemindersService {
 
   async schedule(consultationId: string, scheduledAt: Date): Promise<void> {
     await this.remove(consultationId);
+    await this.ensure(consultationId, scheduledAt);
+  }
+
+  /**
+   * Adds the reminders still to come, leaving existing jobs as they are (same job id ⇒ BullMQ keeps the
+   * first). Used after booking and by the periodic reconciliation, which repairs reminders lost when a
+   * process stopped between the database commit and the queueing.
+   */
+  async ensure(consultationId: string, scheduledAt: Date): Promise<void> {
     for (const kind of Object.keys(OFFSETS) as ReminderKind[]) {
       const delay = scheduledAt.getTime() - OFFSETS[kind] - Date.now();
       if (delay <= 0) continue;
