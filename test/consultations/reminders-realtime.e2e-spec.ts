@@ -15,9 +15,11 @@ async function drained(t: TestContext): Promise<void> {
   try {
     await queueEvents.waitUntilReady();
     for (;;) {
+      // listen first, then look: a drain between the two cannot be missed
+      const drainedEvent = new Promise<void>((resolve) => queueEvents.once('drained', () => resolve()));
       const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       if (c.waiting + c.active + c.delayed + c.prioritized === 0) return;
-      await new Promise<void>((resolve) => queueEvents.once('drained', () => resolve()));
+      await drainedEvent;
     }
   } finally {
     await queueEvents.close();

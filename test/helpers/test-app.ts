@@ -68,7 +68,16 @@ export async function startTestApp(opts: { sink?: SmtpSink; redisPrefix?: string
     redisPrefix,
     wsUrl: `http://127.0.0.1:${socketPort(app) ?? 0}`,
     async close() {
+      // a shutdown that hangs is a bug: fail with what is still open instead of a silent hook timeout
+      const timer = setTimeout(() => {
+        const handles = (process as unknown as { _getActiveHandles(): any[] })._getActiveHandles();
+        const describe = (h: any) =>
+          h.constructor.name === 'Socket' ? `Socket(${h.localPort}->${h.remotePort ?? 'pipe'})` : h.constructor.name === 'Server' ? `Server(${JSON.stringify(h.address?.())})` : h.constructor.name;
+        console.error(`app.close() still running after 20 s; open handles: ${handles.map(describe).join(', ')}`);
+      }, 20_000);
+      timer.unref();
       await app.close();
+      clearTimeout(timer);
       await db.$disconnect();
       if (!opts.sink) await sink.stop();
     },

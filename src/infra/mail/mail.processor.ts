@@ -1,5 +1,6 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
+import { ClosingWorkerHost } from '../queue/closing-worker-host.js';
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import nodemailer, { Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config.service.js';
@@ -9,7 +10,7 @@ import { render } from './templates.js';
 
 /** Sends queued e-mails over SMTP; BullMQ retries with exponential backoff on failure. */
 @Processor(QUEUE.email, { concurrency: 4 })
-export class MailProcessor extends WorkerHost implements OnModuleDestroy {
+export class MailProcessor extends ClosingWorkerHost implements OnApplicationShutdown {
   private readonly logger = new Logger('MailWorker');
   private readonly transport: Transporter;
   private readonly from: string;
@@ -37,7 +38,7 @@ export class MailProcessor extends WorkerHost implements OnModuleDestroy {
     this.logger.log({ message: 'e-mail sent', template: job.data.template, jobId: job.id });
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.transport.close();
   }
 }

@@ -1,18 +1,18 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaClient } from '@prisma/client';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { AppConfig } from '../../config/app-config.service.js';
 
 /** Client on role `huntzen_app`: every row it sees passes RLS. Use it through TenantPrisma. */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(config: AppConfig) {
     super({
       adapter: new PrismaPg({ connectionString: config.get('APP_DATABASE_URL'), max: config.get('DATABASE_POOL_SIZE') }),
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
   }
 }
@@ -23,12 +23,12 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
  * and report refreshes (ARCHITECTURE §4). Every use is reviewed.
  */
 @Injectable()
-export class SystemPrismaService extends PrismaClient implements OnModuleDestroy {
+export class SystemPrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(config: AppConfig) {
     super({ adapter: new PrismaPg({ connectionString: config.get('SYSTEM_DATABASE_URL'), max: 4 }) });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
   }
 }

@@ -1,5 +1,5 @@
 import { Emitter } from '@socket.io/redis-emitter';
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config.service.js';
 
@@ -11,7 +11,7 @@ export type Namespace = (typeof NAMESPACES)[number];
  * Socket.IO Redis adapter listens on, so every api instance delivers to the sockets it holds.
  */
 @Injectable()
-export class RealtimePublisher implements OnModuleDestroy {
+export class RealtimePublisher implements OnApplicationShutdown {
   private readonly logger = new Logger('Realtime');
   private readonly redis: Redis;
   private readonly emitter: Emitter;
@@ -42,7 +42,7 @@ export class RealtimePublisher implements OnModuleDestroy {
     for (const ns of NAMESPACES) this.emitter.of(ns).in(`user:${userId}`).disconnectSockets(true);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, OnModuleDestroy } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config.service.js';
 
@@ -6,7 +6,7 @@ export const REDIS = Symbol('REDIS');
 
 /** The shared ioredis connection (throttler, presence, caches). BullMQ opens its own. */
 @Injectable()
-export class RedisService implements OnModuleDestroy {
+export class RedisService implements OnApplicationShutdown {
   readonly client: Redis;
   readonly prefix: string;
 
@@ -19,7 +19,7 @@ export class RedisService implements OnModuleDestroy {
     return [this.prefix, ...parts].join(':');
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.client.quit().catch(() => this.client.disconnect());
   }
 }

@@ -1,4 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
+import { ClosingWorkerHost } from '../../infra/queue/closing-worker-host.js';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConsultationEventType, ConsultationStatus, NotificationType } from '@prisma/client';
 import type { Job } from 'bullmq';
@@ -13,7 +14,7 @@ import { RECONCILE_EVERY_MS, RECONCILE_JOB, RemindersService, type ReminderJob }
  * starts at the time the reminder was planned for (a moved or cancelled one makes it a no-op).
  */
 @Processor(QUEUE.reminders, { concurrency: 4 })
-export class RemindersProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class RemindersProcessor extends ClosingWorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger('Reminders');
 
   constructor(

@@ -1,4 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
+import { ClosingWorkerHost } from '../../infra/queue/closing-worker-host.js';
 import type { Job } from 'bullmq';
 import { MailService } from '../../infra/mail/mail.service.js';
 import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
@@ -8,7 +9,7 @@ import { NotificationsService } from './notifications.service.js';
 
 /** Delivers queued notifications as the system (cross-user: preferences and addresses of recipients). */
 @Processor(QUEUE.notifications, { concurrency: 4 })
-export class NotificationsProcessor extends WorkerHost {
+export class NotificationsProcessor extends ClosingWorkerHost {
   constructor(
     private readonly system: SystemPrismaService,
     private readonly notifications: NotificationsService,
