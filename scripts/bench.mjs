@@ -114,7 +114,7 @@ async function run(autocannon, name, opts) {
 async function main() {
   await ensureDependencies(TAG);
   await prisma(TAG, ['generate']);
-  if ((await runChild('npm', ['run', 'build', '--silent'])) !== 0) throw new Error('build failed');
+  if (!process.env.BENCH_NO_BUILD && (await runChild('npm', ['run', 'build', '--silent'])) !== 0) throw new Error('build failed');
   const { ensureServices } = await import('./services.mjs');
   services = await ensureServices({ instance: 'test' });
   dbName = `huntzen_bench_${Date.now()}`;
@@ -129,7 +129,7 @@ async function main() {
   const fixtures = await seedDirectory(urls.systemUrl);
   api = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_API_LOGS ? 'inherit' : 'ignore', 'inherit'],
     env: {
       ...process.env,
       NODE_ENV: 'development',
@@ -145,7 +145,7 @@ async function main() {
       JITSI_SECRET: hex(24),
       WORKER_EMBEDDED: 'false',
       SWAGGER_ENABLED: 'false',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_API_LOGS ? 'debug' : 'warn',
       // the global limiter stays on (its Redis round trip is part of the cost) but must not cut the load
       THROTTLE_LIMIT: '100000000',
     },

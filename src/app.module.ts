@@ -1,10 +1,11 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { JwtAuthGuard } from './common/auth/jwt-auth.guard.js';
 import { RolesGuard } from './common/auth/roles.guard.js';
 import { AppConfig } from './config/app-config.service.js';
 import { CoreModule } from './core.module.js';
+import { InFlightInterceptor } from './infra/lifecycle/in-flight.service.js';
 import { HttpObserverMiddleware } from './infra/metrics/http-observer.middleware.js';
 import { MetricsController } from './infra/metrics/metrics.controller.js';
 import { AppThrottlerGuard } from './infra/throttle/rate-limit.js';
@@ -62,6 +63,7 @@ export class AppModule implements NestModule {
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: AppThrottlerGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
       ],
     };
   }

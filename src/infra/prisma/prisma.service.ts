@@ -2,18 +2,37 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaClient } from '@prisma/client';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { AppConfig } from '../../config/app-config.service.js';
+import { InFlightRequests, withDeadline } from '../lifecycle/in-flight.service.js';
+
+/** How long a query may wait for a free pooled connection before it fails (503, not a hang). */
+export const POOL_WAIT_MS = 4_000;
+
+/**
+ * Pool and transaction timeouts that fit together: the pg pool gives up on a waiting request BEFORE
+ * Prisma stops waiting for the transaction to start. The other way round, Prisma abandons the request,
+ * the pool later hands the connection to nobody, and it never comes back (measured: a leaked pool that
+ * froze shutdown after a burst of concurrent requests).
+ */
+function clientOptions(connectionString: string, max: number) {
+  return {
+    adapter: new PrismaPg({ connectionString, max, connectionTimeoutMillis: POOL_WAIT_MS }),
+    transactionOptions: { maxWait: POOL_WAIT_MS + 2_000, timeout: 15_000 },
+  };
+}
 
 /** Client on role `huntzen_app`: every row it sees passes RLS. Use it through TenantPrisma. */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
-  constructor(config: AppConfig) {
-    super({
-      adapter: new PrismaPg({ connectionString: config.get('APP_DATABASE_URL'), max: config.get('DATABASE_POOL_SIZE') }),
-    });
+  constructor(
+    config: AppConfig,
+    private readonly inFlight: InFlightRequests,
+  ) {
+    super(clientOptions(config.get('APP_DATABASE_URL'), config.get('DATABASE_POOL_SIZE')));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.$disconnect();
+    await this.inFlight.idle(10_000); // requests still running finish their transactions first
+    await withDeadline(this.$disconnect(), 5_000);
   }
 }
 
@@ -24,11 +43,15 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
  */
 @Injectable()
 export class SystemPrismaService extends PrismaClient implements OnApplicationShutdown {
-  constructor(config: AppConfig) {
-    super({ adapter: new PrismaPg({ connectionString: config.get('SYSTEM_DATABASE_URL'), max: 4 }) });
+  constructor(
+    config: AppConfig,
+    private readonly inFlight: InFlightRequests,
+  ) {
+    super(clientOptions(config.get('SYSTEM_DATABASE_URL'), 4));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.$disconnect();
+    await this.inFlight.idle(10_000);
+    await withDeadline(this.$disconnect(), 5_000);
   }
 }
