@@ -40,6 +40,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (retry > 0) body.error.message = `Trop de tentatives, réessayez dans ${retry >= 60 ? `${Math.ceil(retry / 60)} min` : `${retry} s`}`;
       body.message = body.error.message;
     }
+    if (body.statusCode === 503 && !res.headersSent) res.setHeader('Retry-After', '1');
     if (!res.headersSent) res.status(body.statusCode).json(body);
   }
 
@@ -76,6 +77,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
         message,
         error: { code: STATUS_CODES[e.status] ?? ErrorCode.VALIDATION_ERROR, message },
       };
+    }
+    // the database pool stayed busy past its wait: a load problem the client may retry, not a bug
+    const text = String((exception as { message?: unknown })?.message ?? '');
+    if (/timeout exceeded when trying to connect|Unable to start a transaction in the given time/.test(text)) {
+      this.logger.warn({ message: 'database pool saturated' });
+      const message = 'Service momentanément surchargé, réessayez';
+      return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, message, error: { code: ErrorCode.SERVICE_UNAVAILABLE, message } };
     }
     // frames only: the message (and Prisma's multi-line messages) may quote query arguments
     const cause = (exception as { cause?: { kind?: string; originalCode?: string }; code?: string })?.cause;
