@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -28,4 +28,12 @@ export function pageArgs(q: { page: number; limit: number }): { skip: number; ta
 /** `{ total, page, pages, limit }` to spread next to the resource-named list (`{ employees, ...pageInfo }`). */
 export function pageInfo(total: number, q: { page: number; limit: number }): PageInfo {
   return { total, page: q.page, pages: Math.ceil(total / q.limit), limit: q.limit };
+}
+
+/** The paging fields of every list response; list DTOs extend it next to their resource-named array. */
+export class PageInfoDto implements PageInfo {
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() pages: number;
+  @ApiProperty() limit: number;
 }

@@ -21,7 +21,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { NormalizeEmail, QueryBoolean, Trim } from '../../../common/http/transforms.js';
-import { PaginationQueryDto } from '../../../common/pagination/pagination.js';
+import { PaginationQueryDto, PageInfoDto } from '../../../common/pagination/pagination.js';
 
 /** Present ⇒ validated, and null is refused: for columns that cannot be cleared. */
 const Present = () => ValidateIf((_: unknown, v: unknown) => v !== undefined);
@@ -206,12 +206,8 @@ export class CompanySummaryDto {
   @ApiProperty() createdAt: Date;
 }
 
-export class CompanyListDto {
+export class CompanyListDto extends PageInfoDto {
   @ApiProperty({ type: [CompanySummaryDto] }) companies: CompanySummaryDto[];
-  @ApiProperty() total: number;
-  @ApiProperty() page: number;
-  @ApiProperty() pages: number;
-  @ApiProperty() limit: number;
 }
 
 export class CompanyMessageDto {

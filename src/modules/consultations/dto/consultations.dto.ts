@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ConsultationEventType, ConsultationFormat, ConsultationStatus, Specialty } from '@prisma/client';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsDate, IsEnum, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { PaginationQueryDto } from '../../../common/pagination/pagination.js';
+import { PaginationQueryDto, PageInfoDto } from '../../../common/pagination/pagination.js';
 
 const toDate = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : value);
 const toStatusList = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
@@ -122,12 +122,8 @@ export class EndConsultationResponseDto extends ConsultationResponseDto {
   @ApiProperty({ description: 'Secondes (trigger SQL)' }) durationSeconds: number;
 }
 
-export class ConsultationListDto {
+export class ConsultationListDto extends PageInfoDto {
   @ApiProperty({ type: [ConsultationDto] }) consultations: ConsultationDto[];
-  @ApiProperty() total: number;
-  @ApiProperty() page: number;
-  @ApiProperty() pages: number;
-  @ApiProperty() limit: number;
 }
 
 export class IceServerDto {

@@ -13,7 +13,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { NormalizeEmail, Trim } from '../../../common/http/transforms.js';
-import { PaginationQueryDto } from '../../../common/pagination/pagination.js';
+import { PaginationQueryDto, PageInfoDto } from '../../../common/pagination/pagination.js';
 import { IsStrongPassword } from '../../../common/security/password-policy.js';
 import { PERIOD_PATTERN } from '../period.js';
 
@@ -207,12 +207,8 @@ export class EmployeeSelfDto {
   @ApiProperty() updatedAt: Date;
 }
 
-export class EmployeeListDto {
+export class EmployeeListDto extends PageInfoDto {
   @ApiProperty({ type: [EmployeeHrDto] }) employees: EmployeeHrDto[];
-  @ApiProperty() total: number;
-  @ApiProperty() page: number;
-  @ApiProperty() pages: number;
-  @ApiProperty() limit: number;
   @ApiProperty({ example: '2025-01' }) period: string;
   @ApiProperty({ description: 'Mention RGPD à afficher' }) notice: string;
 }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { NotificationType } from '@prisma/client';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
-import { PaginationQueryDto } from '../../../common/pagination/pagination.js';
+import { PaginationQueryDto, PageInfoDto } from '../../../common/pagination/pagination.js';
 
 export class ListNotificationsQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ description: 'true: non lues seulement' })
@@ -24,11 +24,7 @@ export class NotificationDto {
   @ApiProperty() createdAt: Date;
 }
 
-export class NotificationListDto {
+export class NotificationListDto extends PageInfoDto {
   @ApiProperty({ type: [NotificationDto] }) notifications: NotificationDto[];
   @ApiProperty() unreadCount: number;
-  @ApiProperty() total: number;
-  @ApiProperty() page: number;
-  @ApiProperty() pages: number;
-  @ApiProperty() limit: number;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ConsultationFormat, DocumentStatus, PractitionerDocumentType, Specialty } from '@prisma/client';
 import { SlotDto } from '../../availability/dto/slots.dto.js';
+import { PageInfoDto } from '../../../common/pagination/pagination.js';
 
 /** Profile fields everyone allowed to see a practitioner sees. */
 class PractitionerBaseDto {
@@ -44,12 +45,8 @@ export class AppliedFiltersDto {
   @ApiProperty() limit: number;
 }
 
-export class PractitionerSearchResponseDto {
+export class PractitionerSearchResponseDto extends PageInfoDto {
   @ApiProperty({ type: [PractitionerCardDto] }) practitioners: PractitionerCardDto[];
-  @ApiProperty() total: number;
-  @ApiProperty() page: number;
-  @ApiProperty() pages: number;
-  @ApiProperty() limit: number;
   @ApiProperty({ type: AppliedFiltersDto, description: 'La requête normalisée : la réutiliser redonne la même recherche' }) appliedFilters: AppliedFiltersDto;
 }
 
@@ -143,20 +140,12 @@ export class AdminPractitionerActionResponseDto extends AdminPractitionerRespons
   @ApiProperty() message: string;
 }
 
-export class AdminPractitionerListDto {
+export class AdminPractitionerListDto extends PageInfoDto {
   @ApiProperty({ type: [AdminPractitionerDto] }) practitioners: AdminPractitionerDto[];
-  @ApiProperty() total: number;
-  @ApiProperty() page: number;
-  @ApiProperty() pages: number;
-  @ApiProperty() limit: number;
 }
 
-export class PendingPractitionerListDto {
+export class PendingPractitionerListDto extends PageInfoDto {
   @ApiProperty({ type: [PendingPractitionerDto] }) practitioners: PendingPractitionerDto[];
-  @ApiProperty() total: number;
-  @ApiProperty() page: number;
-  @ApiProperty() pages: number;
-  @ApiProperty() limit: number;
 }
 
 /** PR11: recurring rules and the free slots of the period. */

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { PaginationQueryDto } from '../../../common/pagination/pagination.js';
+import { PaginationQueryDto, PageInfoDto } from '../../../common/pagination/pagination.js';
 
 export class CreateReviewDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID('4') consultationId: string;
@@ -37,14 +37,10 @@ export class ReviewResponseDto {
   @ApiProperty() message: string;
 }
 
-export class ReviewListDto {
+export class ReviewListDto extends PageInfoDto {
   @ApiProperty({ type: [ReviewDto] }) reviews: ReviewDto[];
   @ApiProperty({ nullable: true, type: Number }) averageRating: number | null;
   @ApiProperty() reviewCount: number;
-  @ApiProperty() total: number;
-  @ApiProperty() page: number;
-  @ApiProperty() pages: number;
-  @ApiProperty() limit: number;
 }
 
 export class PendingReviewDto extends ReviewDto {
@@ -52,11 +48,7 @@ export class PendingReviewDto extends ReviewDto {
   @ApiProperty() practitionerName: string;
 }
 
-export class PendingReviewListDto {
+export class PendingReviewListDto extends PageInfoDto {
   @ApiProperty({ type: [PendingReviewDto] }) reviews: PendingReviewDto[];
-  @ApiProperty() total: number;
-  @ApiProperty() page: number;
-  @ApiProperty() pages: number;
-  @ApiProperty() limit: number;
 }
 
