@@ -35,6 +35,8 @@ describe('platform: health, docs, metrics, errors, headers, sockets', () => {
     }
     expect(doc.body.components.schemas.LoginDto.properties).toHaveProperty('mfaCode');
     expect(doc.body.components.schemas.MeDto.properties).not.toHaveProperty('passwordHash');
+    // list responses document their paging fields (inherited from PageInfoDto)
+    expect(Object.keys(doc.body.components.schemas.ConsultationListDto.properties)).toEqual(expect.arrayContaining(['consultations', 'total', 'page', 'pages', 'limit']));
   });
 
   it('/metrics is for SUPER_ADMIN only and exposes the HTTP latency histogram', async () => {
