@@ -307,6 +307,12 @@ describe('tenant isolation', () => {
     await expect(affected(ctx.empA1, `UPDATE users SET company_id = $2 WHERE id = $1`, [F.userEmpA1, F.companyB])).rejects.toMatchObject({ code: '42501' });
     expect(await affected(ctx.empA1, `UPDATE users SET last_login_at = now() WHERE id = $1`, [F.userEmpA1])).toBe(1);
   });
+
+  it('nobody changes its own activation, verification, deletion or e-mail', async () => {
+    for (const set of ['is_active = NOT is_active', 'email_verified = NOT email_verified', 'deleted_at = now()', `email = 'other@example.test'`]) {
+      await expect(affected(ctx.empA1, `UPDATE users SET ${set} WHERE id = $1`, [F.userEmpA1]), set).rejects.toMatchObject({ code: '42501' });
+    }
+  });
 });
 
 // ───────────────────────────── medical secrecy ─────────────────────────────
