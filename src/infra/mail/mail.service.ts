@@ -22,14 +22,19 @@ export class MailService {
 
   async send<K extends TemplateName>(to: string, template: K, data: TemplateData[K]): Promise<void> {
     try {
-      await this.queue.add(template, { to, template, data } as EmailJob, {
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 2000 },
-        removeOnComplete: true, // the job holds a single-use link: do not keep it once sent
-        removeOnFail: { age: 24 * 3600 },
-      });
+      await this.enqueue({ to, template, data } as EmailJob);
     } catch (e) {
       this.logger.warn({ message: 'e-mail not queued', template, error: (e as Error).name });
     }
+  }
+
+  /** Queues or throws: for the outbox, which retries what could not be queued. */
+  async enqueue(job: EmailJob): Promise<void> {
+    await this.queue.add(job.template, job, {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: true, // the job holds a single-use link: do not keep it once sent
+      removeOnFail: { age: 24 * 3600 },
+    });
   }
 }

@@ -13,7 +13,7 @@ import { QUEUE } from './queues.js';
         prefix: `${config.get('REDIS_PREFIX')}:bull`,
       }),
     }),
-    BullModule.registerQueue({ name: QUEUE.email }, { name: QUEUE.notifications }, { name: QUEUE.reminders }),
+    BullModule.registerQueue({ name: QUEUE.email }, { name: QUEUE.notifications }, { name: QUEUE.reminders }, { name: QUEUE.outbox }),
   ],
   exports: [BullModule],
 })

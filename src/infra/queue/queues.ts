@@ -3,4 +3,5 @@ export const QUEUE = {
   email: 'email',
   notifications: 'notifications',
   reminders: 'reminders',
+  outbox: 'outbox',
 } as const;

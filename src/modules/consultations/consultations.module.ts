@@ -2,14 +2,13 @@ import { Module } from '@nestjs/common';
 import { AvailabilityModule } from '../availability/availability.module.js';
 import { ConsultationsController } from './consultations.controller.js';
 import { ConsultationsService } from './consultations.service.js';
-import { RemindersService } from './reminders.service.js';
 import { RoomAccessService } from './room-access.service.js';
 import { RoomTokenService } from './room-token.service.js';
 
 @Module({
   imports: [AvailabilityModule],
   controllers: [ConsultationsController],
-  providers: [ConsultationsService, RoomAccessService, RoomTokenService, RemindersService],
-  exports: [ConsultationsService, RemindersService],
+  providers: [ConsultationsService, RoomAccessService, RoomTokenService],
+  exports: [ConsultationsService],
 })
 export class ConsultationsModule {}

@@ -8,15 +8,14 @@ import { ErrorCode } from '../../common/errors/error-codes.js';
 import { pgError } from '../../infra/prisma/db-errors.js';
 import { pageArgs, pageInfo } from '../../common/pagination/pagination.js';
 import { AppConfig } from '../../config/app-config.service.js';
-import { MailService } from '../../infra/mail/mail.service.js';
+import { OutboxEffect, OutboxService } from '../../infra/outbox/outbox.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { SlotsService } from '../availability/slots.service.js';
 import { utcToLocal } from '../availability/time-zone.js';
-import { NotificationDispatchService } from '../notifications/notification-dispatch.service.js';
+import type { DispatchJob } from '../notifications/notification-dispatch.service.js';
 import { ACTIVE_STATUSES, ConsultationAction, TERMINAL_STATUSES, TRANSITIONS } from './consultation-state.js';
 import type { BookConsultationDto, ConsultationDto, ListConsultationsQueryDto } from './dto/consultations.dto.js';
-import { RemindersService } from './reminders.service.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -34,11 +33,19 @@ type ConsultationView = Prisma.ConsultationGetPayload<{ select: typeof VIEW }>;
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,100}$/;
 
+/** What one state-machine step changes besides the status, records, and causes. */
+interface TransitionStep {
+  changes?: (current: ConsultationView) => Prisma.ConsultationUncheckedUpdateManyInput;
+  eventMetadata?: (current: ConsultationView) => Prisma.InputJsonObject;
+  extra?: (tx: TenantTx, current: ConsultationView) => Promise<void>;
+  effects?: (updated: ConsultationView) => OutboxEffect[];
+}
+
 /**
  * Consultations (SPEC §4.7, §6.1–6.4): booking without double booking (the database's exclusion
  * constraints decide races), the lifecycle through the one state machine, lists and detail for the
- * two participants only. Every transition writes its status, event and audit row in one transaction;
- * reminders and notifications follow once it has committed.
+ * two participants only. Every transition writes its status, event, audit row and side effects
+ * (reminder jobs, notifications, e-mails, as outbox messages) in one transaction.
  */
 @Injectable()
 export class ConsultationsService {
@@ -47,9 +54,7 @@ export class ConsultationsService {
     private readonly ctx: RequestContext,
     private readonly slots: SlotsService,
     private readonly audit: AuditService,
-    private readonly reminders: RemindersService,
-    private readonly notify: NotificationDispatchService,
-    private readonly mail: MailService,
+    private readonly outbox: OutboxService,
     private readonly config: AppConfig,
   ) {}
 
@@ -85,6 +90,7 @@ export class ConsultationsService {
     const id = randomUUID();
     const scheduledEndAt = slot.end;
     let created: ConsultationView;
+    let outboxIds: string[] = [];
     try {
       created = await this.tenant.tx(async (tx) => {
         await tx.consultation.create({
@@ -107,7 +113,9 @@ export class ConsultationsService {
         await this.recordEvent(tx, id, ConsultationEventType.CREATED);
         await this.recordEvent(tx, id, ConsultationEventType.SCHEDULED);
         await this.audit.record({ action: AuditAction.CREATE, resource: 'consultation', resourceId: id, isSensitive: true, details: { event: 'CONSULTATION_BOOKED' } }, tx);
-        return tx.consultation.findUniqueOrThrow({ where: { id }, select: VIEW });
+        const row = await tx.consultation.findUniqueOrThrow({ where: { id }, select: VIEW });
+        outboxIds = await this.outbox.add(tx, this.bookingEffects(me, row, practitioner.userId));
+        return row;
       });
     } catch (e) {
       const { code, constraint } = pgError(e);
@@ -123,27 +131,30 @@ export class ConsultationsService {
       throw e;
     }
 
-    await this.reminders.schedule(id, created.scheduledAt);
-    const when = this.when(created);
-    await this.mail.send(me.email, 'consultation-booked-employee', { ...when, cancellationHours: this.config.get('CANCELLATION_WINDOW_HOURS') });
-    await this.notify.dispatch({
-      userIds: [me.userId],
-      type: NotificationType.CONSULTATION_BOOKED,
-      title: 'Consultation réservée',
-      message: 'Votre consultation est réservée.',
-      linkUrl: `/consultations/${id}`,
-      metadata: { consultationId: id },
-    });
-    await this.notify.dispatch({
-      userIds: [practitioner.userId],
-      type: NotificationType.CONSULTATION_BOOKED,
-      title: 'Nouvelle demande de consultation',
-      message: 'Une nouvelle consultation a été réservée dans votre agenda.',
-      linkUrl: `/consultations/${id}`,
-      metadata: { consultationId: id },
-      mail: { template: 'consultation-requested-practitioner', data: when },
-    });
+    await this.outbox.deliver(outboxIds);
     return { consultation: this.toDto(created, me), replayed: false };
+  }
+
+  private bookingEffects(me: Identity, c: ConsultationView, practitionerUserId: string): OutboxEffect[] {
+    const when = this.when(c);
+    const link = `/consultations/${c.id}`;
+    return [
+      { topic: 'reminders.schedule', payload: { consultationId: c.id, scheduledAt: c.scheduledAt.toISOString() } },
+      { topic: 'mail', payload: { to: me.email, template: 'consultation-booked-employee', data: { ...when, cancellationHours: this.config.get('CANCELLATION_WINDOW_HOURS') } } },
+      { topic: 'notify', payload: { userIds: [me.userId], type: NotificationType.CONSULTATION_BOOKED, title: 'Consultation réservée', message: 'Votre consultation est réservée.', linkUrl: link, metadata: { consultationId: c.id } } },
+      {
+        topic: 'notify',
+        payload: {
+          userIds: [practitionerUserId],
+          type: NotificationType.CONSULTATION_BOOKED,
+          title: 'Nouvelle demande de consultation',
+          message: 'Une nouvelle consultation a été réservée dans votre agenda.',
+          linkUrl: link,
+          metadata: { consultationId: c.id },
+          mail: { template: 'consultation-requested-practitioner', data: when },
+        },
+      },
+    ];
   }
 
   // ---------- CO2–CO5 reads ----------
@@ -174,36 +185,38 @@ export class ConsultationsService {
   // ---------- CO6–CO11 and I1: transitions ----------
 
   async confirm(me: Identity, id: string): Promise<ConsultationDto> {
-    const c = await this.transition(me, id, 'confirm', () => ({}));
-    await this.notify.dispatch({
-      userIds: [c.employee.userId],
-      type: NotificationType.CONSULTATION_CONFIRMED,
-      title: 'Consultation confirmée',
-      message: 'Votre praticien a confirmé la consultation.',
-      linkUrl: `/consultations/${c.id}`,
-      metadata: { consultationId: c.id },
-      mail: { template: 'consultation-confirmed', data: this.when(c) },
+    const c = await this.transition(me, id, 'confirm', {
+      effects: (c) => [
+        this.notifyEffect([c.employee.userId], c, NotificationType.CONSULTATION_CONFIRMED, 'Consultation confirmée', 'Votre praticien a confirmé la consultation.', {
+          template: 'consultation-confirmed',
+          data: this.when(c),
+        }),
+      ],
     });
     return this.toDto(c, me);
   }
 
   async cancel(me: Identity, id: string, reason: string | undefined, confirmLate: boolean): Promise<ConsultationDto> {
-    const c = await this.transition(me, id, 'cancel', (current) => {
-      const late = this.isLate(current.scheduledAt);
-      if (late && !confirmLate) {
-        throw AppException.conflict(ErrorCode.LATE_CANCELLATION_CONFIRMATION_REQUIRED, `Annulation à moins de ${this.config.get('CANCELLATION_WINDOW_HOURS')} h : confirmez avec confirmLateCancellation=true`, [{ field: 'confirmLateCancellation', message: 'requis' }]);
-      }
-      return { cancelledAt: new Date(), cancelledBy: me.userId, cancelReason: reason ?? null, cancelledWithin24h: late };
-    }, (current) => ({ late: this.isLate(current.scheduledAt) }));
-    await this.reminders.remove(c.id);
-    await this.notify.dispatch({
-      userIds: [c.employee.userId, c.practitioner.userId],
-      type: NotificationType.CONSULTATION_CANCELLED,
-      title: 'Consultation annulée',
-      message: me.role === Role.EMPLOYEE ? 'Une consultation a été annulée par le patient.' : 'Une consultation a été annulée par le praticien.',
-      linkUrl: `/consultations/${c.id}`,
-      metadata: { consultationId: c.id },
-      mail: { template: 'consultation-cancelled', data: { ...this.when(c), sequence: this.sequence() } },
+    const c = await this.transition(me, id, 'cancel', {
+      changes: (current) => {
+        const late = this.isLate(current.scheduledAt);
+        if (late && !confirmLate) {
+          throw AppException.conflict(ErrorCode.LATE_CANCELLATION_CONFIRMATION_REQUIRED, `Annulation à moins de ${this.config.get('CANCELLATION_WINDOW_HOURS')} h : confirmez avec confirmLateCancellation=true`, [{ field: 'confirmLateCancellation', message: 'requis' }]);
+        }
+        return { cancelledAt: new Date(), cancelledBy: me.userId, cancelReason: reason ?? null, cancelledWithin24h: late };
+      },
+      eventMetadata: (current) => ({ late: this.isLate(current.scheduledAt) }),
+      effects: (c) => [
+        { topic: 'reminders.remove', payload: { consultationId: c.id } },
+        this.notifyEffect(
+          [c.employee.userId, c.practitioner.userId],
+          c,
+          NotificationType.CONSULTATION_CANCELLED,
+          'Consultation annulée',
+          me.role === Role.EMPLOYEE ? 'Une consultation a été annulée par le patient.' : 'Une consultation a été annulée par le praticien.',
+          { template: 'consultation-cancelled', data: { ...this.when(c), sequence: this.sequence() } },
+        ),
+      ],
     });
     return this.toDto(c, me);
   }
@@ -217,13 +230,19 @@ export class ConsultationsService {
     // its own current time does not count against it: the exclusion constraint ignores the row itself
     const slot = await this.requireFreeSlot(practitioner, scheduledAt, current.duration, { start: current.scheduledAt, end: current.scheduledEndAt });
     const previous = current.scheduledAt;
-    let c: ConsultationView;
     try {
-      c = await this.transition(me, id, 'reschedule', () => ({
-        scheduledAt: slot.start,
-        scheduledEndAt: slot.end,
-        blockedUntil: new Date(slot.end.getTime() + practitioner.bufferTime * MINUTE),
-      }), () => ({ rescheduledFrom: previous.toISOString() }));
+      const c = await this.transition(me, id, 'reschedule', {
+        changes: () => ({ scheduledAt: slot.start, scheduledEndAt: slot.end, blockedUntil: new Date(slot.end.getTime() + practitioner.bufferTime * MINUTE) }),
+        eventMetadata: () => ({ rescheduledFrom: previous.toISOString() }),
+        effects: (c) => [
+          { topic: 'reminders.schedule', payload: { consultationId: c.id, scheduledAt: c.scheduledAt.toISOString() } },
+          this.notifyEffect([c.employee.userId, c.practitioner.userId], c, NotificationType.CONSULTATION_RESCHEDULED, 'Consultation déplacée', 'Une consultation a été déplacée.', {
+            template: 'consultation-rescheduled',
+            data: { ...this.when(c), previousStartsAt: previous.toISOString(), sequence: this.sequence() },
+          }),
+        ],
+      });
+      return this.toDto(c, me);
     } catch (e) {
       const { code, constraint } = pgError(e);
       if (code === '23P01') {
@@ -233,61 +252,66 @@ export class ConsultationsService {
       }
       throw e;
     }
-    await this.reminders.schedule(c.id, c.scheduledAt);
-    await this.notify.dispatch({
-      userIds: [c.employee.userId, c.practitioner.userId],
-      type: NotificationType.CONSULTATION_RESCHEDULED,
-      title: 'Consultation déplacée',
-      message: 'Une consultation a été déplacée.',
-      linkUrl: `/consultations/${c.id}`,
-      metadata: { consultationId: c.id },
-      mail: { template: 'consultation-rescheduled', data: { ...this.when(c), previousStartsAt: previous.toISOString(), sequence: this.sequence() } },
-    });
-    return this.toDto(c, me);
   }
 
   async start(me: Identity, id: string): Promise<ConsultationDto> {
-    const c = await this.transition(me, id, 'start', (current) => {
-      if (Date.now() < current.scheduledAt.getTime() - this.joinWindowMs) {
-        throw AppException.badRequest(ErrorCode.TOO_EARLY_TO_START, `La consultation ne peut commencer que ${this.config.get('JOIN_WINDOW_MINUTES')} minutes avant l'heure prévue`);
-      }
-      return { startedAt: new Date() };
+    const c = await this.transition(me, id, 'start', {
+      changes: (current) => {
+        if (Date.now() < current.scheduledAt.getTime() - this.joinWindowMs) {
+          throw AppException.badRequest(ErrorCode.TOO_EARLY_TO_START, `La consultation ne peut commencer que ${this.config.get('JOIN_WINDOW_MINUTES')} minutes avant l'heure prévue`);
+        }
+        return { startedAt: new Date() };
+      },
     });
     return this.toDto(c, me);
   }
 
   async end(me: Identity, id: string): Promise<{ consultation: ConsultationDto; actualDuration: number; durationSeconds: number }> {
     // endedAt set, the database trigger computes actual_duration_seconds and minutes (SPEC §3.5)
-    const c = await this.transition(me, id, 'end', () => ({ endedAt: new Date(), billingStatus: 'VALIDATED' }), undefined, async (tx, row) => {
-      await tx.practitioner.update({ where: { id: row.practitionerId }, data: { totalConsultations: { increment: 1 } }, select: { id: true } });
-    });
-    await this.notify.dispatch({
-      userIds: [c.employee.userId],
-      type: NotificationType.SYSTEM,
-      title: 'Comment s’est passée votre consultation ?',
-      message: 'Vous pouvez réserver votre prochaine séance et donner votre avis sur votre praticien.',
-      linkUrl: `/consultations/${c.id}/review`,
-      metadata: { consultationId: c.id, prompt: 'FOLLOW_UP' },
-    });
-    await this.notify.dispatch({
-      userIds: [c.practitioner.userId],
-      type: NotificationType.SYSTEM,
-      title: 'Consultation terminée',
-      message: 'Pensez à compléter vos notes de séance.',
-      linkUrl: `/consultations/${c.id}/notes`,
-      metadata: { consultationId: c.id, prompt: 'CLINICAL_NOTES' },
+    const c = await this.transition(me, id, 'end', {
+      changes: () => ({ endedAt: new Date(), billingStatus: 'VALIDATED' }),
+      extra: async (tx, row) => {
+        await tx.practitioner.update({ where: { id: row.practitionerId }, data: { totalConsultations: { increment: 1 } }, select: { id: true } });
+      },
+      effects: (c) => [
+        {
+          topic: 'notify',
+          payload: {
+            userIds: [c.employee.userId],
+            type: NotificationType.SYSTEM,
+            title: 'Comment s’est passée votre consultation ?',
+            message: 'Vous pouvez réserver votre prochaine séance et donner votre avis sur votre praticien.',
+            linkUrl: `/consultations/${c.id}/review`,
+            metadata: { consultationId: c.id, prompt: 'FOLLOW_UP' },
+          },
+        },
+        {
+          topic: 'notify',
+          payload: {
+            userIds: [c.practitioner.userId],
+            type: NotificationType.SYSTEM,
+            title: 'Consultation terminée',
+            message: 'Pensez à compléter vos notes de séance.',
+            linkUrl: `/consultations/${c.id}/notes`,
+            metadata: { consultationId: c.id, prompt: 'CLINICAL_NOTES' },
+          },
+        },
+      ],
     });
     return { consultation: this.toDto(c, me), actualDuration: c.actualDuration ?? 0, durationSeconds: c.actualDurationSeconds ?? 0 };
   }
 
   async noShow(me: Identity, id: string, absentParty: 'employee' | 'practitioner'): Promise<ConsultationDto> {
-    const c = await this.transition(me, id, 'noShow', (current) => {
-      if (Date.now() < current.scheduledAt.getTime()) {
-        throw AppException.badRequest(ErrorCode.TOO_EARLY_FOR_NO_SHOW, "Une absence ne peut être déclarée qu'après l'heure prévue");
-      }
-      return { noShowAt: new Date(), noShowBy: absentParty };
-    }, () => ({ absentParty }));
-    await this.reminders.remove(c.id);
+    const c = await this.transition(me, id, 'noShow', {
+      changes: (current) => {
+        if (Date.now() < current.scheduledAt.getTime()) {
+          throw AppException.badRequest(ErrorCode.TOO_EARLY_FOR_NO_SHOW, "Une absence ne peut être déclarée qu'après l'heure prévue");
+        }
+        return { noShowAt: new Date(), noShowBy: absentParty };
+      },
+      eventMetadata: () => ({ absentParty }),
+      effects: (c) => [{ topic: 'reminders.remove', payload: { consultationId: c.id } }],
+    });
     return this.toDto(c, me);
   }
 
@@ -321,28 +345,23 @@ export class ConsultationsService {
 
   /**
    * Runs one state-machine step: participant + role + from-state checks, a conditional update (a
-   * concurrent change makes it fail cleanly), the event and the audit row, all in one transaction.
+   * concurrent change makes it fail cleanly), the event, the audit row and the side effects (outbox),
+   * all in one transaction; the side effects are delivered once it has committed.
    */
-  private async transition(
-    me: Identity,
-    id: string,
-    action: ConsultationAction,
-    changes: (current: ConsultationView) => Prisma.ConsultationUncheckedUpdateManyInput,
-    eventMetadata?: (current: ConsultationView) => Prisma.InputJsonObject,
-    extra?: (tx: TenantTx, current: ConsultationView) => Promise<void>,
-  ): Promise<ConsultationView> {
-    const step = TRANSITIONS[action];
-    return this.tenant.tx(async (tx) => {
+  private async transition(me: Identity, id: string, action: ConsultationAction, step: TransitionStep = {}): Promise<ConsultationView> {
+    const t = TRANSITIONS[action];
+    let outboxIds: string[] = [];
+    const updated = await this.tenant.tx(async (tx) => {
       const current = await tx.consultation.findFirst({ where: { id, ...this.participantWhere(me) }, select: VIEW });
       if (!current) throw AppException.notFound('Consultation introuvable');
-      if (!step.by.includes(me.role)) throw AppException.forbidden(ErrorCode.FORBIDDEN, 'Action réservée à un autre participant');
-      if (!step.from.includes(current.status)) throw this.invalidTransition(current.status, action);
-      const data = changes(current);
-      const { count } = await tx.consultation.updateMany({ where: { id, status: current.status }, data: { ...data, status: step.to } });
+      if (!t.by.includes(me.role)) throw AppException.forbidden(ErrorCode.FORBIDDEN, 'Action réservée à un autre participant');
+      if (!t.from.includes(current.status)) throw this.invalidTransition(current.status, action);
+      const data = step.changes?.(current) ?? {};
+      const { count } = await tx.consultation.updateMany({ where: { id, status: current.status }, data: { ...data, status: t.to } });
       if (count !== 1) throw this.invalidTransition(current.status, action);
-      await extra?.(tx, current);
-      await this.recordEvent(tx, id, step.event, eventMetadata?.(current));
-      const updated = await tx.consultation.findUniqueOrThrow({ where: { id }, select: VIEW });
+      await step.extra?.(tx, current);
+      await this.recordEvent(tx, id, t.event, step.eventMetadata?.(current));
+      const row = await tx.consultation.findUniqueOrThrow({ where: { id }, select: VIEW });
       await this.audit.record(
         {
           action: action === 'cancel' ? AuditAction.CANCEL : AuditAction.UPDATE,
@@ -350,12 +369,27 @@ export class ConsultationsService {
           resourceId: id,
           companyId: null,
           isSensitive: true,
-          details: { event: `CONSULTATION_${action === 'noShow' ? 'NO_SHOW' : action.toUpperCase()}`, from: current.status, to: step.to },
+          details: { event: `CONSULTATION_${action === 'noShow' ? 'NO_SHOW' : action.toUpperCase()}`, from: current.status, to: t.to },
         },
         tx,
       );
-      return updated;
+      outboxIds = await this.outbox.add(tx, step.effects?.(row) ?? []);
+      return row;
     });
+    await this.outbox.deliver(outboxIds);
+    return updated;
+  }
+
+  /** In-app notification (with an optional e-mail) to `userIds` about consultation `c`. */
+  private notifyEffect(
+    userIds: string[],
+    c: ConsultationView,
+    type: NotificationType,
+    title: string,
+    message: string,
+    mail?: DispatchJob['mail'],
+  ): OutboxEffect {
+    return { topic: 'notify', payload: { userIds, type, title, message, linkUrl: `/consultations/${c.id}`, metadata: { consultationId: c.id }, ...(mail ? { mail } : {}) } };
   }
 
   private invalidTransition(status: ConsultationStatus, action: ConsultationAction): AppException {

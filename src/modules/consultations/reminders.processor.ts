@@ -72,6 +72,8 @@ export class RemindersProcessor extends ClosingWorkerHost implements OnApplicati
       where: { status: { in: [ConsultationStatus.SCHEDULED, ConsultationStatus.CONFIRMED] }, scheduledAt: { gt: new Date(now), lt: new Date(now + 25 * 3600_000) } },
       select: { id: true, scheduledAt: true },
     });
-    for (const c of upcoming) await this.reminders.ensure(c.id, c.scheduledAt);
+    for (const c of upcoming) {
+      await this.reminders.ensure(c.id, c.scheduledAt).catch((e: Error) => this.logger.warn({ message: 'reminder not restored', consultationId: c.id, error: e.name }));
+    }
   }
 }

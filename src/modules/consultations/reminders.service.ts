@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QUEUE } from '../../infra/queue/queues.js';
 
@@ -20,12 +20,11 @@ export interface ReminderJob {
 /**
  * Delayed BullMQ jobs at T-24 h and T-1 h (SPEC §6.4, §11 B17). Job ids are deterministic, so a
  * reschedule replaces them and a cancellation removes them. A reminder whose time has already passed
- * (booking less than 24 h ahead) is not created.
+ * (booking less than 24 h ahead) is not created. Methods throw when Redis fails: callers go through the
+ * outbox (retried) or a job (retried by BullMQ).
  */
 @Injectable()
 export class RemindersService {
-  private readonly logger = new Logger('Reminders');
-
   constructor(@InjectQueue(QUEUE.reminders) readonly queue: Queue<ReminderJob>) {}
 
   static jobId(consultationId: string, kind: ReminderKind): string {
@@ -46,25 +45,15 @@ export class RemindersService {
     for (const kind of Object.keys(OFFSETS) as ReminderKind[]) {
       const delay = scheduledAt.getTime() - OFFSETS[kind] - Date.now();
       if (delay <= 0) continue;
-      try {
-        await this.queue.add(
-          kind,
-          { consultationId, kind, scheduledAt: scheduledAt.toISOString() },
-          { jobId: RemindersService.jobId(consultationId, kind), delay, attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86400 } },
-        );
-      } catch (e) {
-        this.logger.error({ message: 'reminder not scheduled', consultationId, kind, error: (e as Error).name });
-      }
+      await this.queue.add(
+        kind,
+        { consultationId, kind, scheduledAt: scheduledAt.toISOString() },
+        { jobId: RemindersService.jobId(consultationId, kind), delay, attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86400 } },
+      );
     }
   }
 
   async remove(consultationId: string): Promise<void> {
-    for (const kind of Object.keys(OFFSETS) as ReminderKind[]) {
-      try {
-        await this.queue.remove(RemindersService.jobId(consultationId, kind));
-      } catch (e) {
-        this.logger.error({ message: 'reminder not removed', consultationId, kind, error: (e as Error).name });
-      }
-    }
+    for (const kind of Object.keys(OFFSETS) as ReminderKind[]) await this.queue.remove(RemindersService.jobId(consultationId, kind));
   }
 }

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { NotificationType, Prisma } from '@prisma/client';
 import type { Queue } from 'bullmq';
 import { QUEUE } from '../../infra/queue/queues.js';
@@ -20,20 +20,15 @@ export interface DispatchJob<K extends TemplateName = TemplateName> {
 /**
  * Notifications to other users (US-9.1): queued after the change commits; the worker applies each
  * recipient's preferences (in-app / e-mail), writes the rows, pushes `notification:new` and queues the
- * e-mails. Never fails the request that triggered it.
+ * e-mails. Request paths go through the outbox, so a notification is never lost with a failed queueing.
  */
 @Injectable()
 export class NotificationDispatchService {
-  private readonly logger = new Logger('Notify');
-
   constructor(@InjectQueue(QUEUE.notifications) private readonly queue: Queue<DispatchJob>) {}
 
+  /** Queues or throws (callers: the outbox, which retries, and job processors, which BullMQ retries). */
   async dispatch<K extends TemplateName>(job: DispatchJob<K>): Promise<void> {
     if (job.userIds.length === 0) return;
-    try {
-      await this.queue.add(job.type, job as DispatchJob, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 86400 } });
-    } catch (e) {
-      this.logger.warn({ message: 'notification not queued', type: job.type, error: (e as Error).name });
-    }
+    await this.queue.add(job.type, job as DispatchJob, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 86400 } });
   }
 }
