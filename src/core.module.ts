@@ -32,30 +32,11 @@ export const clsMiddlewareOptions = {
   },
 };
 
+const SHARED = [AppConfigModule, PrismaModule, RedisModule, CryptoModule, QueueModule, MailModule, StorageModule, CommonModule, AuditModule];
+
 /** Providers shared by the api and the worker processes. */
 @Module({
-  imports: [
-    AppConfigModule,
-    ClsModule.forRoot({ global: true }),
-    PrismaModule,
-    RedisModule,
-    CryptoModule,
-    QueueModule,
-    MailModule,
-    StorageModule,
-    CommonModule,
-    AuditModule,
-  ],
-  exports: [
-    AppConfigModule,
-    PrismaModule,
-    RedisModule,
-    CryptoModule,
-    QueueModule,
-    MailModule,
-    StorageModule,
-    CommonModule,
-    AuditModule,
-  ],
+  imports: [ClsModule.forRoot({ global: true }), ...SHARED],
+  exports: SHARED,
 })
 export class CoreModule {}

@@ -1,14 +1,7 @@
+import { VALID_ENV } from '../../test/helpers/env.js';
 import { validateEnv } from './env.schema.js';
 
-const base = {
-  APP_DATABASE_URL: 'postgresql://huntzen_app@db/huntzen',
-  SYSTEM_DATABASE_URL: 'postgresql://huntzen_system@db/huntzen',
-  REDIS_URL: 'redis://redis:6379',
-  JWT_SECRET: 'k'.repeat(40),
-  JWT_REFRESH_SECRET: 'r'.repeat(40),
-  ENCRYPTION_KEYS: `v1:${'ab'.repeat(32)}`,
-  JITSI_SECRET: 'j'.repeat(32),
-};
+const base = VALID_ENV;
 
 describe('validateEnv', () => {
   it('accepts a complete environment and applies defaults', () => {
