@@ -25,7 +25,9 @@ import tls from 'node:tls';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DEFAULT_PORTS = { dev: { pg: 55433, redis: 16391 }, test: { pg: 55434, redis: 16392 } };
+// 'fault': servers of the fault tests, which stop and restart them; never shared with the suite's own.
+const DEFAULT_PORTS = { dev: { pg: 55433, redis: 16391 }, test: { pg: 55434, redis: 16392 }, fault: { pg: 55435, redis: 16393 } };
+const PORT_ENV = { dev: ['PG_PORT', 'LOCAL_REDIS_PORT'], test: ['PG_PORT', 'LOCAL_REDIS_PORT'], fault: ['FAULT_PG_PORT', 'FAULT_REDIS_PORT'] };
 export const ROLES = {
   owner: { name: 'huntzen_owner', attrs: 'LOGIN NOSUPERUSER CREATEDB NOCREATEROLE', passwordEnv: 'HUNTZEN_OWNER_PASSWORD' },
   app: { name: 'huntzen_app', attrs: 'LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', passwordEnv: 'HUNTZEN_APP_PASSWORD' },
@@ -376,7 +378,7 @@ async function startPostgres({ instance, port, instanceDir }) {
     '-c listen_addresses=127.0.0.1',
     '-c max_connections=200',
     // A throw-away test cluster does not need crash safety; this makes migrations and tests faster.
-    ...(instance === 'test' ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'] : []),
+    ...(instance !== 'dev' ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'] : []),
   ].join(' ');
   log(`starting PostgreSQL ${major} on 127.0.0.1:${port} (log: ${path.relative(REPO_ROOT, logFile)})`);
   const [cmd, args] = asPostgres(bin('pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', settings, '-w', '-t', '60', 'start']);
@@ -577,10 +579,11 @@ async function stopRedis(managed) {
 // public API
 
 function instancePaths(instance) {
-  if (!DEFAULT_PORTS[instance]) throw new Error(`unknown instance "${instance}" (expected dev or test)`);
+  if (!DEFAULT_PORTS[instance]) throw new Error(`unknown instance "${instance}" (expected dev, test or fault)`);
   const instanceDir = path.join(REPO_ROOT, '.data', instance);
-  const pgPort = Number(process.env.PG_PORT || DEFAULT_PORTS[instance].pg);
-  const redisPort = Number(process.env.LOCAL_REDIS_PORT || DEFAULT_PORTS[instance].redis);
+  const [pgEnv, redisEnv] = PORT_ENV[instance];
+  const pgPort = Number(process.env[pgEnv] || DEFAULT_PORTS[instance].pg);
+  const redisPort = Number(process.env[redisEnv] || DEFAULT_PORTS[instance].redis);
   // Leases are per port and machine-wide (not under .data/): a server started from one checkout and
   // reused from another must not be stopped while the other still uses it.
   const registry = path.join(os.tmpdir(), `huntzen-services-${process.getuid?.() ?? 'user'}`);
@@ -639,7 +642,9 @@ export async function ensureServices({ instance = 'dev', holder = ownHolder() } 
   };
 
   try {
-    if (process.env.PG_ADMIN_URL) {
+    // The fault instance is stopped and restarted by its tests: it must be ours, never a given server.
+    const given = instance !== 'fault';
+    if (given && process.env.PG_ADMIN_URL) {
       const res = await pgProbe(process.env.PG_ADMIN_URL, 5000);
       if (res.ok) {
         pgAdminUrl = process.env.PG_ADMIN_URL;
@@ -651,7 +656,7 @@ export async function ensureServices({ instance = 'dev', holder = ownHolder() } 
         log(`PG_ADMIN_URL does not answer (${res.message}); using a local cluster instead`);
       }
     }
-    if (process.env.REDIS_URL) {
+    if (given && process.env.REDIS_URL) {
       const target = parseRedisUrl(process.env.REDIS_URL);
       const res = await redisPing(target);
       if (res.ok) {
@@ -743,7 +748,19 @@ export async function ensureServices({ instance = 'dev', holder = ownHolder() } 
     return { ownerUrl: url(ROLES.owner), appUrl: url(ROLES.app), systemUrl: url(ROLES.system) };
   };
 
-  return { instance, pgAdminUrl, pgHost, pgPort, redisUrl, stop, createDatabase, ensureDatabase, dropDatabase, databaseExists, urlsFor, query };
+  /** Stops one server now, whoever else holds it (fault tests); ensureServices() starts it again. */
+  const kill = async (name) => {
+    const i = held.indexOf(name);
+    if (i >= 0) held.splice(i, 1);
+    await release({ instance, holder, force: true, services: [name] });
+  };
+
+  return { instance, pgAdminUrl, pgHost, pgPort, redisUrl, stop, kill, createDatabase, ensureDatabase, dropDatabase, databaseExists, urlsFor, query };
+}
+
+/** Stops the servers of an instance that these scripts started, whoever holds them (end of a test run). */
+export async function stopInstance(instance) {
+  await release({ instance, holder: ownHolder(), force: true });
 }
 
 /** What is running for an instance, for `services.mjs status`. */

@@ -16,6 +16,7 @@ let services = null;
 let dbName = null;
 let interrupted = null;
 let cleaned = false;
+let faultInstance = null;
 
 async function cleanup() {
   if (cleaned) return;
@@ -24,6 +25,8 @@ async function cleanup() {
     await services.dropDatabase(dbName).catch((err) => say(TAG, `could not drop ${dbName}: ${err.message}`));
   }
   if (services) await services.stop().catch((err) => say(TAG, `could not stop services: ${err.message}`));
+  // the fault tests' own servers, should a test have died before stopping them
+  if (faultInstance) await faultInstance('fault').catch((err) => say(TAG, `could not stop the fault servers: ${err.message}`));
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -74,7 +77,8 @@ async function main() {
   checkInterrupted();
   if (loadEnvFile('.env.test')) say(TAG, 'loaded .env.test');
 
-  const { ensureServices, isAlive } = await import('./services.mjs');
+  const { ensureServices, isAlive, stopInstance } = await import('./services.mjs');
+  faultInstance = stopInstance;
   const withPrisma = hasPrisma();
   if (!withPrisma) say(TAG, 'prisma/schema.prisma or scripts/prisma.mjs is missing: skipping prisma generate and migrate deploy');
   // Generating the client and starting the servers are independent: do both at once.

@@ -67,7 +67,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
   });
   app.useWebSocketAdapter(ioAdapter);
   ioAdapters.set(app, ioAdapter);
-  app.enableShutdownHooks();
 
   if (config.swaggerEnabled) setupSwagger(app);
   return app;

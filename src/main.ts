@@ -2,10 +2,12 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap.js';
 import { AppConfig } from './config/app-config.service.js';
+import { exitOnSignals } from './infra/lifecycle/shutdown.js';
 
 async function main(): Promise<void> {
   const app = await createApp();
   const config = app.get(AppConfig);
+  exitOnSignals(app, config.get('SHUTDOWN_GRACE_MS'));
   await app.listen(config.get('PORT'));
   Logger.log(`api on :${config.get('PORT')} (REST /api, Swagger /api/docs), sockets on :${config.get('WS_PORT')}`, 'Bootstrap');
 }

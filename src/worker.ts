@@ -2,13 +2,15 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { validateEnv } from './config/env.schema.js';
+import { exitOnSignals } from './infra/lifecycle/shutdown.js';
 import { createAppLogger } from './infra/logger/logger.js';
 import { WorkerModule } from './worker.module.js';
 
 async function main(): Promise<void> {
   const env = validateEnv(process.env);
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger: createAppLogger(env.LOG_LEVEL) });
-  app.enableShutdownHooks(); // SIGTERM: workers finish their current job, then close
+  // SIGTERM: workers finish their current job, then close, within the grace period
+  exitOnSignals(app, env.SHUTDOWN_GRACE_MS);
   Logger.log('worker started', 'Bootstrap');
 }
 

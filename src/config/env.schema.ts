@@ -112,6 +112,8 @@ export class EnvironmentVariables {
   @IsBooleanString() MINIO_FORCE_PATH_STYLE = 'true';
 
   @IsOptional() @IsBooleanString() WORKER_EMBEDDED?: string;
+  /** SIGTERM/SIGINT: the process exits by then whatever is unreachable (under Kubernetes' default 30 s). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(120_000) SHUTDOWN_GRACE_MS = 10_000;
   @IsOptional() @IsBooleanString() SWAGGER_ENABLED?: string;
 
   /** Static bearer token a Prometheus scraper may present on /metrics (SUPER_ADMIN tokens also work). */

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
+import { unreachableDependency } from './unavailable.js';
 import { ErrorCode, ErrorDetail } from './error-codes.js';
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
@@ -40,8 +41,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (retry > 0) body.error.message = `Trop de tentatives, réessayez dans ${retry >= 60 ? `${Math.ceil(retry / 60)} min` : `${retry} s`}`;
       body.message = body.error.message;
     }
-    if (body.statusCode === 503 && !res.headersSent) res.setHeader('Retry-After', '1');
+    if (body.statusCode === 503 && !res.headersSent && !res.getHeader('Retry-After')) res.setHeader('Retry-After', String(this.retryAfter(exception)));
     if (!res.headersSent) res.status(body.statusCode).json(body);
+  }
+
+  /** Seconds a client should wait: a saturated pool frees up within a second, an outage takes longer. */
+  private retryAfter(exception: unknown): number {
+    return unreachableDependency(exception) === 'saturated' ? 1 : 5;
   }
 
   toBody(exception: unknown): ErrorBody {
@@ -65,7 +71,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
         }
         if (Array.isArray(r.details)) details = r.details;
       }
-      if (status >= 500) this.logger.error(`${exception.name}: ${exception.message}`);
+      if (status === 503) this.logger.warn(`${exception.name}: ${exception.message}`);
+      else if (status >= 500) this.logger.error(`${exception.name}: ${exception.message}`);
       return { statusCode: status, message, error: { code, message, ...(details ? { details } : {}) } };
     }
     // body-parser errors (malformed JSON, too large) carry a status but are not HttpExceptions
@@ -78,11 +85,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
         error: { code: STATUS_CODES[e.status] ?? ErrorCode.VALIDATION_ERROR, message },
       };
     }
-    // the database pool stayed busy past its wait: a load problem the client may retry, not a bug
-    const text = String((exception as { message?: unknown })?.message ?? '');
-    if (/timeout exceeded when trying to connect|Unable to start a transaction in the given time/.test(text)) {
-      this.logger.warn({ message: 'database pool saturated' });
-      const message = 'Service momentanément surchargé, réessayez';
+    // PostgreSQL or Redis unreachable, or the pool saturated: the client may retry shortly, not a bug
+    const unavailable = unreachableDependency(exception);
+    if (unavailable) {
+      this.logger.warn({ message: unavailable === 'saturated' ? 'database pool saturated' : `${unavailable} unreachable` });
+      const message = unavailable === 'saturated' ? 'Service momentanément surchargé, réessayez' : 'Service momentanément indisponible, réessayez dans quelques secondes';
       return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, message, error: { code: ErrorCode.SERVICE_UNAVAILABLE, message } };
     }
     // frames only: the message (and Prisma's multi-line messages) may quote query arguments

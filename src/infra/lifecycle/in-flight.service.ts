@@ -33,13 +33,6 @@ export class InFlightRequests {
   }
 }
 
-/** `promise`, or nothing after `ms`: for cleanup steps that must not block shutdown forever. */
-export async function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
-
 /**
  * Counts a request from its handler's start to its handler's end — not to the socket's end: a client
  * that hangs up does not stop the handler, whose transaction still needs the pool.

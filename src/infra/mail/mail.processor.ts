@@ -28,6 +28,11 @@ export class MailProcessor extends ClosingWorkerHost implements OnApplicationShu
       ...(user ? { auth: { user, pass: config.get('SMTP_PASSWORD') } } : {}),
       // local sinks speak plain SMTP; a real relay on 587 upgrades with STARTTLS when it offers it
       ignoreTLS: !user,
+      // an unreachable SMTP server fails the job (BullMQ retries it) instead of holding it for minutes,
+      // which would also hold the shutdown that waits for running jobs
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
     });
     this.from = config.get('EMAIL_FROM');
   }

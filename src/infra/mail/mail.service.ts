@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QUEUE } from '../queue/queues.js';
+import { RedisService } from '../redis/redis.module.js';
 import type { TemplateData, TemplateName } from './templates.js';
 
 export interface EmailJob<K extends TemplateName = TemplateName> {
@@ -11,14 +12,18 @@ export interface EmailJob<K extends TemplateName = TemplateName> {
 }
 
 /**
- * Queues e-mails; the worker sends them. Enqueueing never fails the HTTP request that asked for it:
- * an unreachable Redis is logged (without the address or the data) and the request goes on.
+ * Queues e-mails; the worker sends them. `send` never fails the HTTP request that asked for it: an
+ * unreachable Redis is logged (without the address or the data) at once and the request goes on. Routes
+ * whose point is the e-mail (reset, verification) are refused with 503 earlier, by their rate limit.
  */
 @Injectable()
 export class MailService {
   private readonly logger = new Logger('Mail');
 
-  constructor(@InjectQueue(QUEUE.email) private readonly queue: Queue<EmailJob>) {}
+  constructor(
+    @InjectQueue(QUEUE.email) private readonly queue: Queue<EmailJob>,
+    private readonly redis: RedisService,
+  ) {}
 
   async send<K extends TemplateName>(to: string, template: K, data: TemplateData[K]): Promise<void> {
     try {
@@ -30,11 +35,13 @@ export class MailService {
 
   /** Queues or throws: for the outbox, which retries what could not be queued. */
   async enqueue(job: EmailJob): Promise<void> {
-    await this.queue.add(job.template, job, {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 2000 },
-      removeOnComplete: true, // the job holds a single-use link: do not keep it once sent
-      removeOnFail: { age: 24 * 3600 },
-    });
+    await this.redis.guard(() =>
+      this.queue.add(job.template, job, {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 2000 },
+        removeOnComplete: true, // the job holds a single-use link: do not keep it once sent
+        removeOnFail: { age: 24 * 3600 },
+      }),
+    );
   }
 }

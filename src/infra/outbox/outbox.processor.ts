@@ -5,6 +5,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { ClosingWorkerHost } from '../queue/closing-worker-host.js';
 import { QUEUE } from '../queue/queues.js';
+import { registerScheduler } from '../queue/schedulers.js';
 import { OutboxService } from './outbox.service.js';
 
 export const OUTBOX_SWEEP_JOB = 'sweep';
@@ -20,8 +21,8 @@ export class OutboxProcessor extends ClosingWorkerHost implements OnApplicationB
     super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(OUTBOX_SWEEP_JOB, { every: SWEEP_EVERY_MS }, { name: OUTBOX_SWEEP_JOB });
+  onApplicationBootstrap(): void {
+    registerScheduler(this.queue, OUTBOX_SWEEP_JOB, SWEEP_EVERY_MS, { name: OUTBOX_SWEEP_JOB });
   }
 
   async process(job: Job<{ olderThanMs?: number }>): Promise<number> {

@@ -3,6 +3,7 @@ import { Prisma } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
 import { MailService, type EmailJob } from '../mail/mail.service.js';
 import { SystemPrismaService } from '../prisma/prisma.service.js';
+import { RedisService } from '../redis/redis.module.js';
 import type { TenantTx } from '../prisma/tenant-prisma.service.js';
 import { NotificationDispatchService, type DispatchJob } from '../../modules/notifications/notification-dispatch.service.js';
 import { RemindersService } from '../../modules/consultations/reminders.service.js';
@@ -31,6 +32,7 @@ export class OutboxService {
     private readonly notify: NotificationDispatchService,
     private readonly mail: MailService,
     private readonly reminders: RemindersService,
+    private readonly redis: RedisService,
   ) {}
 
   /** Inside the caller's transaction (no RETURNING: callers may write but not read the outbox). */
@@ -42,7 +44,8 @@ export class OutboxService {
 
   /** After the commit: delivers these messages now; failures stay pending for the sweep. Never throws. */
   async deliver(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
+    // Redis down: every message would fail; leave them to the sweep rather than delay the response
+    if (ids.length === 0 || !this.redis.available) return;
     const rows = await this.system.outboxMessage.findMany({ where: { id: { in: ids }, deliveredAt: null }, orderBy: { createdAt: 'asc' } });
     for (const row of rows) await this.deliverOne(row);
   }

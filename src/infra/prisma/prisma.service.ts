@@ -2,7 +2,11 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaClient } from '@prisma/client';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { AppConfig } from '../../config/app-config.service.js';
-import { InFlightRequests, withDeadline } from '../lifecycle/in-flight.service.js';
+import { InFlightRequests } from '../lifecycle/in-flight.service.js';
+import { closeStep } from '../lifecycle/shutdown.js';
+
+/** How long shutdown lets running requests finish before the pools close (within SHUTDOWN_GRACE_MS). */
+const IN_FLIGHT_WAIT_MS = 5_000;
 
 /** How long a query may wait for a free pooled connection before it fails (503, not a hang). */
 export const POOL_WAIT_MS = 4_000;
@@ -31,8 +35,8 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.inFlight.idle(10_000); // requests still running finish their transactions first
-    await withDeadline(this.$disconnect(), 5_000);
+    await this.inFlight.idle(IN_FLIGHT_WAIT_MS); // requests still running finish their transactions first
+    await closeStep('postgres (app pool)', this.$disconnect());
   }
 }
 
@@ -51,7 +55,7 @@ export class SystemPrismaService extends PrismaClient implements OnApplicationSh
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.inFlight.idle(10_000);
-    await withDeadline(this.$disconnect(), 5_000);
+    await this.inFlight.idle(IN_FLIGHT_WAIT_MS);
+    await closeStep('postgres (system pool)', this.$disconnect());
   }
 }

@@ -1,6 +1,9 @@
-import { BullModule } from '@nestjs/bullmq';
-import { Global, Module } from '@nestjs/common';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { Global, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Queue } from 'bullmq';
 import { AppConfig } from '../../config/app-config.service.js';
+import { warnAtMostEveryMinute } from '../redis/redis.module.js';
 import { QUEUE } from './queues.js';
 
 @Global()
@@ -17,4 +20,13 @@ import { QUEUE } from './queues.js';
   ],
   exports: [BullModule],
 })
-export class QueueModule {}
+export class QueueModule implements OnModuleInit {
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  onModuleInit(): void {
+    const logger = new Logger('Queues');
+    for (const name of Object.values(QUEUE)) {
+      this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }).on('error', warnAtMostEveryMinute(logger, `queue ${name}`));
+    }
+  }
+}

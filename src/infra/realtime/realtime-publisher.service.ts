@@ -2,6 +2,8 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config.service.js';
+import { closeRedis } from '../lifecycle/shutdown.js';
+import { watchConnection } from '../redis/redis.module.js';
 
 export const NAMESPACES = ['/notifications', '/chat', '/audio-call'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
@@ -17,14 +19,19 @@ export class RealtimePublisher implements OnApplicationShutdown {
   private readonly emitter: Emitter;
 
   constructor(config: AppConfig) {
-    this.redis = new Redis(config.get('REDIS_URL'), { maxRetriesPerRequest: 2 });
-    // the emitter fires and forgets; a push lost to a closing connection is logged, never an unhandled rejection
+    this.redis = new Redis(config.get('REDIS_URL'), { maxRetriesPerRequest: 1 });
+    watchConnection(this.redis, this.logger);
+    // the emitter fires and forgets; a push lost to a closing connection is logged, never an unhandled
+    // rejection, and with Redis down it is dropped at once instead of queued (pushes are best effort:
+    // the notification row is what counts)
     const client = {
       publish: (channel: string, message: string | Buffer) =>
-        this.redis.publish(channel, message).catch((e: Error) => {
-          this.logger.warn({ message: 'realtime push not published', error: e.name });
-          return 0;
-        }),
+        this.redis.status !== 'ready'
+          ? Promise.resolve(0)
+          : this.redis.publish(channel, message).catch((e: Error) => {
+              this.logger.warn({ message: 'realtime push not published', error: e.name });
+              return 0;
+            }),
     };
     this.emitter = new Emitter(client, { key: `${config.get('REDIS_PREFIX')}:socket.io` });
   }
@@ -43,6 +50,6 @@ export class RealtimePublisher implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis('realtime publisher redis', this.redis);
   }
 }

@@ -1,8 +1,10 @@
-import { INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server, ServerOptions } from 'socket.io';
+import { closeRedis, closeStep } from '../lifecycle/shutdown.js';
+import { watchConnection } from '../redis/redis.module.js';
 
 /**
  * One Socket.IO server on WS_PORT for every gateway namespace (/chat, /audio-call, /notifications),
@@ -29,6 +31,9 @@ export class RedisIoAdapter extends IoAdapter {
     if (this.server) return this.server;
     this.pub = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
     this.sub = this.pub.duplicate();
+    const logger = new Logger('SocketAdapter');
+    watchConnection(this.pub, logger);
+    watchConnection(this.sub, logger);
     this.server = new Server(this.opts.port, {
       ...options,
       cors: { origin: this.opts.origins, credentials: true },
@@ -40,11 +45,13 @@ export class RedisIoAdapter extends IoAdapter {
 
   override async close(server: Server): Promise<void> {
     if (server !== this.server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeStep('socket.io', new Promise<void>((resolve) => server.close(() => resolve())));
     this.server = undefined;
     // the adapters' UNSUBSCRIBEs on close are fire-and-forget: let their replies arrive (commands are
-    // answered in order) before quitting, or they reject as unhandled "Connection is closed"
-    await Promise.allSettled([this.pub?.ping(), this.sub?.ping()]);
-    await Promise.allSettled([this.pub?.quit(), this.sub?.quit()]);
+    // answered in order) before quitting, or they reject as unhandled "Connection is closed" — when
+    // Redis answers at all: a PING to an unreachable Redis would wait forever
+    const answering = [this.pub, this.sub].filter((c): c is Redis => c?.status === 'ready');
+    await closeStep('socket.io redis', Promise.allSettled(answering.map((c) => c.ping())));
+    await Promise.all([this.pub && closeRedis('socket.io redis', this.pub), this.sub && closeRedis('socket.io redis', this.sub)]);
   }
 }

@@ -39,6 +39,9 @@ export function RateLimit(limit: number, ttlSeconds: number, by: TrackBy) {
   );
 }
 
+/** Prefix of the global budget's keys (the storage fails open for these only). */
+export const GLOBAL_LIMIT_KEY = 'global:';
+
 /**
  * Global default: per user when authenticated, else per IP, counted across all routes (one budget per
  * caller, not one per endpoint).
@@ -51,6 +54,6 @@ export class AppThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override generateKey(_context: ExecutionContext, tracker: string): string {
-    return `global:${tracker}`;
+    return `${GLOBAL_LIMIT_KEY}${tracker}`;
   }
 }

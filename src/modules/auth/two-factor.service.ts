@@ -61,7 +61,7 @@ export class TwoFactorService {
   async checkTotp(userId: string, secret: string, code: string): Promise<boolean> {
     const { valid } = await verify({ secret, token: code, epochTolerance: 30 });
     if (!valid) return false;
-    const burnt = await this.redis.client.set(this.redis.key('mfa-used', userId, code), '1', 'EX', 120, 'NX');
+    const burnt = await this.redis.guard(() => this.redis.client.set(this.redis.key('mfa-used', userId, code), '1', 'EX', 120, 'NX'));
     return burnt === 'OK';
   }
 }

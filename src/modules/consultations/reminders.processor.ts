@@ -6,6 +6,7 @@ import type { Job } from 'bullmq';
 import { AppConfig } from '../../config/app-config.service.js';
 import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
 import { QUEUE } from '../../infra/queue/queues.js';
+import { registerScheduler } from '../../infra/queue/schedulers.js';
 import { NotificationDispatchService } from '../notifications/notification-dispatch.service.js';
 import { RECONCILE_EVERY_MS, RECONCILE_JOB, RemindersService, type ReminderJob } from './reminders.service.js';
 
@@ -26,9 +27,9 @@ export class RemindersProcessor extends ClosingWorkerHost implements OnApplicati
     super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     // one scheduler for all worker instances (BullMQ job schedulers are unique by id)
-    await this.reminders.queue.upsertJobScheduler(RECONCILE_JOB, { every: RECONCILE_EVERY_MS }, { name: RECONCILE_JOB, data: {} as ReminderJob });
+    registerScheduler(this.reminders.queue, RECONCILE_JOB, RECONCILE_EVERY_MS, { name: RECONCILE_JOB, data: {} as ReminderJob });
   }
 
   async process(job: Job<ReminderJob>): Promise<void> {

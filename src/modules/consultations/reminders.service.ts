@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QUEUE } from '../../infra/queue/queues.js';
+import { RedisService } from '../../infra/redis/redis.module.js';
 
 export type ReminderKind = '24h' | '1h';
 const OFFSETS: Record<ReminderKind, number> = { '24h': 24 * 3600_000, '1h': 3600_000 };
@@ -25,7 +26,10 @@ export interface ReminderJob {
  */
 @Injectable()
 export class RemindersService {
-  constructor(@InjectQueue(QUEUE.reminders) readonly queue: Queue<ReminderJob>) {}
+  constructor(
+    @InjectQueue(QUEUE.reminders) readonly queue: Queue<ReminderJob>,
+    private readonly redis: RedisService,
+  ) {}
 
   static jobId(consultationId: string, kind: ReminderKind): string {
     return `reminder-${consultationId}-${kind}`;
@@ -45,15 +49,17 @@ export class RemindersService {
     for (const kind of Object.keys(OFFSETS) as ReminderKind[]) {
       const delay = scheduledAt.getTime() - OFFSETS[kind] - Date.now();
       if (delay <= 0) continue;
-      await this.queue.add(
-        kind,
-        { consultationId, kind, scheduledAt: scheduledAt.toISOString() },
-        { jobId: RemindersService.jobId(consultationId, kind), delay, attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86400 } },
+      await this.redis.guard(() =>
+        this.queue.add(
+          kind,
+          { consultationId, kind, scheduledAt: scheduledAt.toISOString() },
+          { jobId: RemindersService.jobId(consultationId, kind), delay, attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86400 } },
+        ),
       );
     }
   }
 
   async remove(consultationId: string): Promise<void> {
-    for (const kind of Object.keys(OFFSETS) as ReminderKind[]) await this.queue.remove(RemindersService.jobId(consultationId, kind));
+    for (const kind of Object.keys(OFFSETS) as ReminderKind[]) await this.redis.guard(() => this.queue.remove(RemindersService.jobId(consultationId, kind)));
   }
 }

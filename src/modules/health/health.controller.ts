@@ -1,15 +1,27 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
+import type { Response } from 'express';
 import { Public } from '../../common/auth/decorators.js';
+import { ErrorCode } from '../../common/errors/error-codes.js';
 import { PrismaService } from '../../infra/prisma/prisma.service.js';
 import { RedisService } from '../../infra/redis/redis.module.js';
 
 const TIMEOUT_MS = 2000;
 
-function withTimeout<T>(p: Promise<T>): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), TIMEOUT_MS).unref())]);
+type Check = { status: 'up' | 'down'; latencyMs?: number; message?: string };
+
+async function probe(fn: () => Promise<unknown>): Promise<Check> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), TIMEOUT_MS)))]);
+    return { status: 'up', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+  } catch {
+    return { status: 'down', message: 'unreachable' };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Liveness and readiness for orchestrators and load balancers (public, not rate limited). */
@@ -19,12 +31,11 @@ function withTimeout<T>(p: Promise<T>): Promise<T> {
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly health: HealthCheckService,
-    private readonly indicator: HealthIndicatorService,
     private readonly prisma: PrismaService,
     private readonly redis: RedisService,
   ) {}
 
+  /** Liveness: answers as long as the process does, whatever its dependencies (a restart would not help them). */
   @Get()
   @ApiOperation({ summary: 'Liveness: the process answers' })
   @ApiOkResponse({ schema: { example: { status: 'ok', uptimeSeconds: 42 } } })
@@ -32,30 +43,28 @@ export class HealthController {
     return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
   }
 
+  /** Readiness: 503 naming each unreachable dependency; ready again by itself once they answer. */
   @Get('ready')
-  @HealthCheck()
   @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down' })
-  ready() {
-    return this.health.check([
-      async () => {
-        const check = this.indicator.check('postgres');
-        try {
-          await withTimeout(this.prisma.$queryRaw`SELECT 1`);
-          return check.up();
-        } catch {
-          return check.down({ message: 'unreachable' });
-        }
-      },
-      async () => {
-        const check = this.indicator.check('redis');
-        try {
-          await withTimeout(this.redis.client.ping());
-          return check.up();
-        } catch {
-          return check.down({ message: 'unreachable' });
-        }
-      },
+  @ApiOkResponse({ schema: { example: { status: 'ok', details: { postgres: { status: 'up', latencyMs: 0.6 }, redis: { status: 'up', latencyMs: 0.2 } } } } })
+  @ApiServiceUnavailableResponse({ description: 'SERVICE_UNAVAILABLE: error.details names each dependency that is down' })
+  async ready(@Res({ passthrough: true }) res: Response) {
+    const [postgres, redis] = await Promise.all([
+      probe(() => this.prisma.$queryRaw`SELECT 1`),
+      // a down connection is known without a round trip (and a PING would wait for the reconnection)
+      this.redis.available ? probe(() => this.redis.client.ping()) : Promise.resolve<Check>({ status: 'down', message: 'unreachable' }),
     ]);
+    const details = { postgres, redis };
+    const down = Object.entries(details).filter(([, c]) => c.status === 'down');
+    if (down.length === 0) return { status: 'ok', details };
+    const message = `Service non prêt : ${down.map(([name]) => name).join(', ')} indisponible`;
+    res.status(HttpStatus.SERVICE_UNAVAILABLE).setHeader('Retry-After', '5');
+    return {
+      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+      message,
+      error: { code: ErrorCode.SERVICE_UNAVAILABLE, message, details: down.map(([field, c]) => ({ field, message: c.message ?? 'down' })) },
+      status: 'error',
+      details,
+    };
   }
 }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { NotificationType, Prisma } from '@prisma/client';
 import type { Queue } from 'bullmq';
 import { QUEUE } from '../../infra/queue/queues.js';
+import { RedisService } from '../../infra/redis/redis.module.js';
 import type { TemplateData, TemplateName } from '../../infra/mail/templates.js';
 
 export interface DispatchJob<K extends TemplateName = TemplateName> {
@@ -24,11 +25,16 @@ export interface DispatchJob<K extends TemplateName = TemplateName> {
  */
 @Injectable()
 export class NotificationDispatchService {
-  constructor(@InjectQueue(QUEUE.notifications) private readonly queue: Queue<DispatchJob>) {}
+  constructor(
+    @InjectQueue(QUEUE.notifications) private readonly queue: Queue<DispatchJob>,
+    private readonly redis: RedisService,
+  ) {}
 
   /** Queues or throws (callers: the outbox, which retries, and job processors, which BullMQ retries). */
   async dispatch<K extends TemplateName>(job: DispatchJob<K>): Promise<void> {
     if (job.userIds.length === 0) return;
-    await this.queue.add(job.type, job as DispatchJob, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 86400 } });
+    await this.redis.guard(() =>
+      this.queue.add(job.type, job as DispatchJob, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 86400 } }),
+    );
   }
 }
