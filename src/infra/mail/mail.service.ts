@@ -2,9 +2,9 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QUEUE } from '../queue/queues.js';
-import type { TemplateData, TemplateName } from './templates.js';
+import type { RenderOptions, TemplateData, TemplateName } from './templates.js';
 
-export interface EmailJob<K extends TemplateName = TemplateName> {
+export interface EmailJob<K extends TemplateName = TemplateName> extends RenderOptions {
   to: string;
   template: K;
   data: TemplateData[K];
@@ -20,9 +20,9 @@ export class MailService {
 
   constructor(@InjectQueue(QUEUE.email) private readonly queue: Queue<EmailJob>) {}
 
-  async send<K extends TemplateName>(to: string, template: K, data: TemplateData[K]): Promise<void> {
+  async send<K extends TemplateName>(to: string, template: K, data: TemplateData[K], options: RenderOptions = {}): Promise<void> {
     try {
-      await this.enqueue({ to, template, data } as EmailJob);
+      await this.enqueue({ to, template, data, ...options } as EmailJob);
     } catch (e) {
       this.logger.warn({ message: 'e-mail not queued', template, error: (e as Error).name });
     }

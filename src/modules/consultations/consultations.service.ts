@@ -140,8 +140,19 @@ export class ConsultationsService {
     const link = `/consultations/${c.id}`;
     return [
       { topic: 'reminders.schedule', payload: { consultationId: c.id, scheduledAt: c.scheduledAt.toISOString() } },
-      { topic: 'mail', payload: { to: me.email, template: 'consultation-booked-employee', data: { ...when, cancellationHours: this.config.get('CANCELLATION_WINDOW_HOURS') } } },
-      { topic: 'notify', payload: { userIds: [me.userId], type: NotificationType.CONSULTATION_BOOKED, title: 'Consultation réservée', message: 'Votre consultation est réservée.', linkUrl: link, metadata: { consultationId: c.id } } },
+      {
+        // through the notification worker, which applies the recipient's preferences (calendar invitation)
+        topic: 'notify',
+        payload: {
+          userIds: [me.userId],
+          type: NotificationType.CONSULTATION_BOOKED,
+          title: 'Consultation réservée',
+          message: 'Votre consultation est réservée.',
+          linkUrl: link,
+          metadata: { consultationId: c.id },
+          mail: { template: 'consultation-booked-employee', data: { ...when, cancellationHours: this.config.get('CANCELLATION_WINDOW_HOURS') } },
+        },
+      },
       {
         topic: 'notify',
         payload: {
