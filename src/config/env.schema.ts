@@ -129,6 +129,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(168) CANCELLATION_WINDOW_HOURS = 24;
   /** A room opens this long before the start and closes this long after the scheduled end (SPEC §6.4). */
   @Transform(toInt) @IsInt() @Min(0) @Max(120) JOIN_WINDOW_MINUTES = 15;
+  /** While IN_PROGRESS past its planned end, a room token is valid this long after it is issued (rejoining an overrun). */
+  @Transform(toInt) @IsInt() @Min(5) @Max(240) ROOM_OVERRUN_TOKEN_MINUTES = 30;
+  /** Hard bound of an overrunning session: no room token beyond started_at + this (the room then closes). */
+  @Transform(toInt) @IsInt() @Min(30) @Max(1440) ROOM_MAX_SESSION_MINUTES = 240;
   /** ICE servers handed to audio-call clients (comma list of stun: URLs; TURN optional). */
   @IsString() STUN_URLS = 'stun:stun.l.google.com:19302';
   @IsOptional() @IsString() TURN_URL?: string;

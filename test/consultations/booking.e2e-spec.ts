@@ -47,9 +47,10 @@ describe('CO1 booking (US-4.1)', () => {
     expect(JSON.stringify(notes.body)).not.toMatch(/Emma|Employee-/);
   });
 
-  it('attaches an iCalendar invitation to the employee confirmation', async () => {
+  it('attaches an iCalendar invitation to the employee confirmation when the employee opted in', async () => {
     const practitioner = await createOpenPractitioner(t.db);
     const [employee] = await employeesOf(t.db, 1);
+    await t.db.notificationSettings.create({ data: { userId: employee.id, calendarInvites: true } });
     const start = slotAt(4, 11);
     const res = await t.http.post('/api/consultations').set(bearer(signAccessToken(employee))).send({ practitionerId: practitioner.practitionerId, scheduledAt: start.toISOString(), format: 'AUDIO' });
     expect(res.status).toBe(201);
@@ -57,7 +58,7 @@ describe('CO1 booking (US-4.1)', () => {
     const ics = mail.attachments.find((a) => a.contentType.startsWith('text/calendar'));
     const raw = ics!.content;
     expect(raw).toContain('BEGIN:VCALENDAR');
-    expect(raw).toContain(`UID:${res.body.consultation.id}@huntzen.care`);
+    expect(raw).toContain(`UID:${res.body.consultation.id}`);
     expect(raw).toContain(`DTSTART:${start.toISOString().replace(/[-:]/g, '').replace('.000', '')}`);
   });
 

@@ -137,6 +137,46 @@ describe('consultation lifecycle, rooms and reads (CO2–CO12, I1)', () => {
     expect((await t.http.get(`/api/consultations/${c.id}/room`).set(as(e))).status).toBe(404);
   });
 
+  it('room: an overrunning IN_PROGRESS session still gets a live Jitsi token, bounded by started_at + 4 h; closed once completed', async () => {
+    const verify = (token: string) => jwt.verify(token, TEST_SECRETS.JITSI_SECRET, { algorithms: ['HS256'], audience: 'jitsi', issuer: 'huntzen_app' }) as jwt.JwtPayload;
+    const overrun = async (startedMinutesAgo: number) => {
+      const p = await createOpenPractitioner(t.db);
+      const [e] = await employeesOf(t.db, 1);
+      const start = new Date(Date.now() - startedMinutesAgo * MIN);
+      // planned end + 15 min is in the past: 50 min session
+      const c = await insertConsultation(t.db, e, p, { start, status: 'IN_PROGRESS', startedAt: start });
+      return { p, e, c, start };
+    };
+
+    const { p, e, c } = await overrun(90);
+    for (const [user, moderator] of [[p, true], [e, false]] as const) {
+      const before = Date.now();
+      const res = await t.http.get(`/api/consultations/${c.id}/room`).set(as(user));
+      expect(res.status).toBe(200);
+      const claims = verify(res.body.jwt); // verify() also rejects an expired token
+      expect(claims).toMatchObject({ aud: 'jitsi', iss: 'huntzen_app', sub: 'meet.huntzen.care', room: c.roomName, moderator });
+      expect(claims.context.user).toMatchObject({ id: user.id, moderator });
+      expect(claims.exp! * 1000).toBeGreaterThanOrEqual(Math.floor((before + 30 * MIN) / 1000) * 1000);
+      expect(claims.exp! * 1000).toBeLessThanOrEqual(Date.now() + 30 * MIN);
+      expect(Math.floor(new Date(res.body.expiresAt).getTime() / 1000)).toBe(claims.exp);
+    }
+    expect((await t.http.get(`/api/consultations/${c.id}`).set(as(e))).body.canJoin).toBe(true);
+
+    // 3 h 50 min after the start: the token stops at started_at + 4 h, not now + 30 min
+    const nearCap = await overrun(230);
+    const capped = await t.http.get(`/api/consultations/${nearCap.c.id}/room`).set(as(nearCap.e));
+    expect(capped.status).toBe(200);
+    expect(verify(capped.body.jwt).exp).toBe(Math.floor((nearCap.start.getTime() + 240 * MIN) / 1000));
+
+    // past the cap the room is closed, as it is once the session is completed
+    const stale = await overrun(250);
+    const closed = await t.http.get(`/api/consultations/${stale.c.id}/room`).set(as(stale.p));
+    expect([closed.status, closed.body.error.code]).toEqual([403, 'ROOM_CLOSED']);
+    await t.db.consultation.update({ where: { id: c.id }, data: { status: 'COMPLETED', endedAt: new Date() } });
+    const done = await t.http.get(`/api/consultations/${c.id}/room`).set(as(e));
+    expect([done.status, done.body.error.code]).toEqual([403, 'ROOM_CLOSED']);
+  });
+
   it('reads are for participants only: another employee or practitioner 404, HR and admins 403 on every route', async () => {
     const p = await createOpenPractitioner(t.db);
     const [e, other] = await employeesOf(t.db, 2);
@@ -220,7 +260,6 @@ describe('consultation lifecycle, rooms and reads (CO2–CO12, I1)', () => {
     expect(new Date(moved.body.consultation.scheduledAt).getTime()).toBe(slotAt(15, 9).getTime());
     // the old time is free again
     expect((await t.http.post('/api/consultations').set(as(f)).send({ practitionerId: p.practitionerId, scheduledAt: slotAt(14).toISOString(), format: 'AUDIO' })).status).toBe(201);
-    const mail = await t.sink.waitForTo(p.email, 'déplacée');
-    expect(mail.attachments.some((a) => a.content.includes('METHOD:REQUEST'))).toBe(true);
+    await t.sink.waitForTo(p.email, 'déplacée'); // calendar invitations: test/consultations/calendar-invites.e2e-spec.ts
   });
 });

@@ -13,7 +13,7 @@ describe('transactional outbox: side effects commit with the change, and are ret
   });
   afterAll(() => t?.close());
 
-  it('a booking writes its reminders, notifications and e-mail as outbox rows in its transaction, delivered after commit; a refused booking writes none', async () => {
+  it('a booking writes its reminders and notifications (with their e-mails) as outbox rows in its transaction, delivered after commit; a refused booking writes none', async () => {
     const p = await createOpenPractitioner(t.db);
     const [e, f] = await employeesOf(t.db, 2);
     const since = new Date(Date.now() - 1000);
@@ -24,7 +24,8 @@ describe('transactional outbox: side effects commit with the change, and are ret
     const mine = (id: string) => async () =>
       (await t.db.outboxMessage.findMany({ where: { createdAt: { gte: since } } })).filter((r) => JSON.stringify(r.payload).includes(id));
     const rows = await mine(booked.body.consultation.id)();
-    expect(rows.map((r) => r.topic).sort()).toEqual(['mail', 'notify', 'notify', 'reminders.schedule']);
+    expect(rows.map((r) => r.topic).sort()).toEqual(['notify', 'notify', 'reminders.schedule']);
+    expect(rows.filter((r) => r.topic === 'notify').map((r) => (r.payload as { mail: { template: string } }).mail.template).sort()).toEqual(['consultation-booked-employee', 'consultation-requested-practitioner']);
     expect(rows.every((r) => r.deliveredAt !== null && r.attempts === 1)).toBe(true);
     expect(JSON.stringify(rows)).not.toMatch(/Paul|Practitioner-|PSYCHOLOGUE/); // ids, addresses and dates only
 

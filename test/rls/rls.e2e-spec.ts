@@ -21,7 +21,7 @@ type Row = Record<string, unknown>;
 // Every table that holds tenant, personal, medical or operational data.
 const RLS_TABLES = [
   'users', 'refresh_tokens', 'user_tokens', 'two_factor_backup_codes', 'consents', 'deletion_requests',
-  'notification_preferences', 'notifications', 'companies', 'employees', 'practitioners',
+  'notification_preferences', 'notification_settings', 'notifications', 'companies', 'employees', 'practitioners',
   'practitioner_documents', 'practitioner_reviews', 'availabilities', 'consultations', 'consultation_events',
   'messages', 'clinical_notes', 'journal_entries', 'news', 'files', 'audit_logs', 'security_events',
   'email_queue', 'backup_records', 'support_tickets', 'articles',
@@ -110,6 +110,7 @@ function sampleRow(table: string): Row {
     case 'consents': return { id: id(), user_id: F.userEmpA1, type: 'PRIVACY_POLICY', version: '1.0' };
     case 'deletion_requests': return { id: id(), user_id: F.userEmpA2, deletion_date: now, status: 'CANCELLED' };
     case 'notification_preferences': return { id: id(), user_id: F.userEmpA1, type: 'SYSTEM', updated_at: now };
+    case 'notification_settings': return { user_id: F.userEmpA1, updated_at: now };
     case 'notifications': return { id: id(), user_id: F.userEmpA1, type: 'SYSTEM', title: 't', message: 'm' };
     case 'companies': return { id: id(), name: 'X', slug: `rls-${tag}-${id().slice(0, 6)}`, updated_at: now };
     case 'employees': return { id: id(), user_id: F.userRhA, company_id: F.companyA, first_name: 'a', last_name: 'b', updated_at: now };
@@ -312,6 +313,16 @@ describe('tenant isolation', () => {
     for (const set of ['is_active = NOT is_active', 'email_verified = NOT email_verified', 'deleted_at = now()', `email = 'other@example.test'`]) {
       await expect(affected(ctx.empA1, `UPDATE users SET ${set} WHERE id = $1`, [F.userEmpA1]), set).rejects.toMatchObject({ code: '42501' });
     }
+  });
+
+  it('notification settings (calendar invitations): the owning user only, HR and admins included', async () => {
+    await insert(sys, 'notification_settings', { user_id: F.userEmpA2, updated_at: new Date() });
+    for (const other of [ctx.empA1, ctx.rhA, ctx.superAdmin]) {
+      expect(await count(other, 'notification_settings', 'user_id = $1', [F.userEmpA2])).toBe(0);
+      expect(await affected(other, `UPDATE notification_settings SET calendar_invites = true WHERE user_id = $1`, [F.userEmpA2])).toBe(0);
+    }
+    await expect(asApp(ctx.rhA, (c) => insert(c, 'notification_settings', { user_id: F.userEmpB1, updated_at: new Date() }))).rejects.toMatchObject({ code: '42501' });
+    expect(await affected(ctx.empA2, `UPDATE notification_settings SET calendar_invites = true WHERE user_id = $1`, [F.userEmpA2])).toBe(1);
   });
 });
 

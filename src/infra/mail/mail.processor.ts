@@ -38,7 +38,7 @@ export class MailProcessor extends ClosingWorkerHost implements OnApplicationShu
   }
 
   async process(job: Job<EmailJob>): Promise<void> {
-    const mail = render(job.data.template, job.data.data as never);
+    const mail = render(job.data.template, job.data.data as never, { calendarInvite: job.data.calendarInvite === true });
     await this.transport.sendMail({ from: this.from, to: job.data.to, subject: mail.subject, text: mail.text, html: mail.html, attachments: mail.attachments });
     this.logger.log({ message: 'e-mail sent', template: job.data.template, jobId: job.id });
   }

@@ -3,9 +3,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QUEUE } from '../queue/queues.js';
 import { RedisService } from '../redis/redis.module.js';
-import type { TemplateData, TemplateName } from './templates.js';
+import type { RenderOptions, TemplateData, TemplateName } from './templates.js';
 
-export interface EmailJob<K extends TemplateName = TemplateName> {
+export interface EmailJob<K extends TemplateName = TemplateName> extends RenderOptions {
   to: string;
   template: K;
   data: TemplateData[K];
@@ -25,9 +25,9 @@ export class MailService {
     private readonly redis: RedisService,
   ) {}
 
-  async send<K extends TemplateName>(to: string, template: K, data: TemplateData[K]): Promise<void> {
+  async send<K extends TemplateName>(to: string, template: K, data: TemplateData[K], options: RenderOptions = {}): Promise<void> {
     try {
-      await this.enqueue({ to, template, data } as EmailJob);
+      await this.enqueue({ to, template, data, ...options } as EmailJob);
     } catch (e) {
       this.logger.warn({ message: 'e-mail not queued', template, error: (e as Error).name });
     }

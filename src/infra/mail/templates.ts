@@ -6,9 +6,9 @@
 import { authTemplates } from './templates/auth.templates.js';
 import { consultationTemplates } from './templates/consultation.templates.js';
 import { directoryTemplates } from './templates/directory.templates.js';
-import type { RenderedMail } from './templates/layout.js';
+import type { RenderedMail, RenderOptions } from './templates/layout.js';
 
-export type { RenderedMail } from './templates/layout.js';
+export type { RenderedMail, RenderOptions } from './templates/layout.js';
 
 export const templates = {
   ...authTemplates,
@@ -20,6 +20,6 @@ type Registry = typeof templates;
 export type TemplateName = keyof Registry;
 export type TemplateData = { [K in TemplateName]: Parameters<Registry[K]>[0] };
 
-export function render<K extends TemplateName>(name: K, data: TemplateData[K]): RenderedMail {
-  return (templates[name] as (d: TemplateData[K]) => RenderedMail)(data);
+export function render<K extends TemplateName>(name: K, data: TemplateData[K], options: RenderOptions = {}): RenderedMail {
+  return (templates[name] as (d: TemplateData[K], o: RenderOptions) => RenderedMail)(data, options);
 }

@@ -140,8 +140,19 @@ export class ConsultationsService {
     const link = `/consultations/${c.id}`;
     return [
       { topic: 'reminders.schedule', payload: { consultationId: c.id, scheduledAt: c.scheduledAt.toISOString() } },
-      { topic: 'mail', payload: { to: me.email, template: 'consultation-booked-employee', data: { ...when, cancellationHours: this.config.get('CANCELLATION_WINDOW_HOURS') } } },
-      { topic: 'notify', payload: { userIds: [me.userId], type: NotificationType.CONSULTATION_BOOKED, title: 'Consultation réservée', message: 'Votre consultation est réservée.', linkUrl: link, metadata: { consultationId: c.id } } },
+      {
+        // through the notification worker, which applies the recipient's preferences (calendar invitation)
+        topic: 'notify',
+        payload: {
+          userIds: [me.userId],
+          type: NotificationType.CONSULTATION_BOOKED,
+          title: 'Consultation réservée',
+          message: 'Votre consultation est réservée.',
+          linkUrl: link,
+          metadata: { consultationId: c.id },
+          mail: { template: 'consultation-booked-employee', data: { ...when, cancellationHours: this.config.get('CANCELLATION_WINDOW_HOURS') } },
+        },
+      },
       {
         topic: 'notify',
         payload: {
@@ -330,6 +341,18 @@ export class ConsultationsService {
     return this.config.get('JOIN_WINDOW_MINUTES') * MINUTE;
   }
 
+  /**
+   * When the room closes (SPEC §6.4, CO8): the planned end + the join window. A session still IN_PROGRESS
+   * may overrun: it stays open ROOM_OVERRUN_TOKEN_MINUTES past `now`, bounded by started_at +
+   * ROOM_MAX_SESSION_MINUTES so a session never left open keeps a room forever.
+   */
+  roomClosesAt(c: Pick<ConsultationView, 'status' | 'scheduledAt' | 'scheduledEndAt' | 'startedAt'>, now = Date.now()): Date {
+    const planned = c.scheduledEndAt.getTime() + this.joinWindowMs;
+    if (c.status !== ConsultationStatus.IN_PROGRESS) return new Date(planned);
+    const cap = (c.startedAt ?? c.scheduledAt).getTime() + this.config.get('ROOM_MAX_SESSION_MINUTES') * MINUTE;
+    return new Date(Math.max(planned, Math.min(now + this.config.get('ROOM_OVERRUN_TOKEN_MINUTES') * MINUTE, cap)));
+  }
+
   /** Participant-only read; anyone else — other employee, other practitioner — gets 404. */
   async findForParticipant(me: Identity, id: string): Promise<ConsultationView> {
     const c = await this.tenant.db.consultation.findFirst({ where: { id, ...this.participantWhere(me) }, select: VIEW });
@@ -487,7 +510,7 @@ export class ConsultationsService {
       actualDuration: c.actualDuration,
       actualDurationSeconds: c.actualDurationSeconds,
       roomName: c.format === ConsultationFormat.VIDEO ? c.roomName : null,
-      canJoin: active && c.format !== ConsultationFormat.IN_PERSON && now >= c.scheduledAt.getTime() - this.joinWindowMs && now <= c.scheduledEndAt.getTime() + this.joinWindowMs,
+      canJoin: active && c.format !== ConsultationFormat.IN_PERSON && now >= c.scheduledAt.getTime() - this.joinWindowMs && now <= this.roomClosesAt(c, now).getTime(),
       canCancel: cancellable,
       lateCancellation: cancellable && this.isLate(c.scheduledAt),
       cancelledAt: c.cancelledAt,

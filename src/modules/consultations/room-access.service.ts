@@ -10,8 +10,9 @@ import { RoomTokenService } from './room-token.service.js';
 
 /**
  * CO8: what a participant needs to enter the consultation, inside the join window (SPEC §6.4):
- * from JOIN_WINDOW_MINUTES before the start until as long after the planned end. Earlier → 403
- * TOO_EARLY_TO_JOIN; cancelled → 404 (as if it did not exist); over → 403 ROOM_CLOSED.
+ * from JOIN_WINDOW_MINUTES before the start until as long after the planned end, or, while IN_PROGRESS,
+ * until `roomClosesAt` (an overrun, bounded). Earlier → 403 TOO_EARLY_TO_JOIN; cancelled → 404 (as if
+ * it did not exist); completed, no-show or past the close → 403 ROOM_CLOSED. The token expires at the close.
  */
 @Injectable()
 export class RoomAccessService {
@@ -29,12 +30,12 @@ export class RoomAccessService {
     }
     const window = this.consultations.joinWindowMs;
     const opensAt = new Date(c.scheduledAt.getTime() - window);
-    const expiresAt = new Date(c.scheduledEndAt.getTime() + window);
     const now = Date.now();
+    const expiresAt = this.consultations.roomClosesAt(c, now);
     if (now < opensAt.getTime()) {
       throw AppException.forbidden(ErrorCode.TOO_EARLY_TO_JOIN, `La salle ouvre ${this.config.get('JOIN_WINDOW_MINUTES')} minutes avant le début`);
     }
-    const over = c.status === ConsultationStatus.COMPLETED || c.status === ConsultationStatus.NO_SHOW || (now > expiresAt.getTime() && c.status !== ConsultationStatus.IN_PROGRESS);
+    const over = c.status === ConsultationStatus.COMPLETED || c.status === ConsultationStatus.NO_SHOW || now > expiresAt.getTime();
     if (over) throw AppException.forbidden(ErrorCode.ROOM_CLOSED, 'La salle de cette consultation est fermée');
 
     const moderator = me.role === Role.PRACTITIONER && me.practitionerId === c.practitionerId;

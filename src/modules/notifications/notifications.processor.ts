@@ -7,7 +7,7 @@ import { QUEUE } from '../../infra/queue/queues.js';
 import type { DispatchJob } from './notification-dispatch.service.js';
 import { NotificationsService } from './notifications.service.js';
 
-/** Delivers queued notifications as the system (cross-user: preferences and addresses of recipients). */
+/** Delivers queued notifications as the system (cross-user: preferences, settings and addresses of recipients). */
 @Processor(QUEUE.notifications, { concurrency: 4 })
 export class NotificationsProcessor extends ClosingWorkerHost {
   constructor(
@@ -22,7 +22,12 @@ export class NotificationsProcessor extends ClosingWorkerHost {
     const d = job.data;
     const users = await this.system.user.findMany({
       where: { id: { in: d.userIds }, isActive: true, deletedAt: null },
-      select: { id: true, email: true, notificationPreferences: { where: { type: d.type }, select: { inApp: true, email: true } } },
+      select: {
+        id: true,
+        email: true,
+        notificationPreferences: { where: { type: d.type }, select: { inApp: true, email: true } },
+        notificationSettings: { select: { calendarInvites: true } },
+      },
     });
     const inApp = users.filter((u) => u.notificationPreferences[0]?.inApp ?? true);
     const created = await this.system.$transaction((tx) =>
@@ -34,7 +39,8 @@ export class NotificationsProcessor extends ClosingWorkerHost {
     this.notifications.push(created);
     if (d.mail) {
       for (const u of users.filter((u) => u.notificationPreferences[0]?.email ?? true)) {
-        await this.mail.send(u.email, d.mail.template, d.mail.data as never);
+        // calendar invitations are opt-in: a work mailbox may feed a calendar the employer sees
+        await this.mail.send(u.email, d.mail.template, d.mail.data as never, { calendarInvite: u.notificationSettings?.calendarInvites ?? false });
       }
     }
   }

@@ -1,25 +1,37 @@
 import { Injectable } from '@nestjs/common';
 import { NotificationType } from '@prisma/client';
 import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
-import type { NotificationPreferenceDto, NotificationPreferencePatchDto } from './dto/users.dto.js';
+import type { NotificationPreferencePatchDto, NotificationPreferencesDto } from './dto/users.dto.js';
 
-/** I6: per-type in-app / e-mail switches. No row means both on (US-9.1). */
+/**
+ * I6: per-type in-app / e-mail switches (no row means both on, US-9.1) and per-user settings (no row
+ * means the defaults: calendar invitations off). The notification worker applies both.
+ */
 @Injectable()
 export class NotificationPreferencesService {
   constructor(private readonly tenant: TenantPrisma) {}
 
-  async list(userId: string): Promise<NotificationPreferenceDto[]> {
-    const rows = await this.tenant.db.notificationPreference.findMany({ where: { userId } });
+  async list(userId: string): Promise<NotificationPreferencesDto> {
+    const [rows, settings] = await Promise.all([
+      this.tenant.db.notificationPreference.findMany({ where: { userId } }),
+      this.tenant.db.notificationSettings.findUnique({ where: { userId } }),
+    ]);
     const byType = new Map(rows.map((r) => [r.type, r]));
-    return Object.values(NotificationType).map((type) => ({
-      type,
-      inApp: byType.get(type)?.inApp ?? true,
-      email: byType.get(type)?.email ?? true,
-    }));
+    return {
+      preferences: Object.values(NotificationType).map((type) => ({
+        type,
+        inApp: byType.get(type)?.inApp ?? true,
+        email: byType.get(type)?.email ?? true,
+      })),
+      calendarInvites: settings?.calendarInvites ?? false,
+    };
   }
 
-  async update(userId: string, patches: NotificationPreferencePatchDto[]): Promise<NotificationPreferenceDto[]> {
+  async update(userId: string, patches: NotificationPreferencePatchDto[], calendarInvites?: boolean): Promise<NotificationPreferencesDto> {
     await this.tenant.tx(async (tx) => {
+      if (calendarInvites !== undefined) {
+        await tx.notificationSettings.upsert({ where: { userId }, create: { userId, calendarInvites }, update: { calendarInvites } });
+      }
       for (const p of patches) {
         const values = { ...(p.inApp !== undefined ? { inApp: p.inApp } : {}), ...(p.email !== undefined ? { email: p.email } : {}) };
         await tx.notificationPreference.upsert({

@@ -26,16 +26,16 @@ export class UsersController {
   }
 
   @Get('notification-preferences')
-  @ApiOperation({ summary: 'I6 — Préférences de notification' })
+  @ApiOperation({ summary: 'I6 — Préférences de notification (par type, et invitations de calendrier)' })
   @ApiOkResponse({ type: NotificationPreferencesDto })
-  async getPreferences(@CurrentUser() me: Identity): Promise<NotificationPreferencesDto> {
-    return { preferences: await this.preferences.list(me.userId) };
+  getPreferences(@CurrentUser() me: Identity): Promise<NotificationPreferencesDto> {
+    return this.preferences.list(me.userId);
   }
 
   @Put('notification-preferences')
   @ApiOperation({ summary: 'I6 — Modifier les préférences de notification' })
   @ApiOkResponse({ type: NotificationPreferencesDto })
-  async putPreferences(@CurrentUser() me: Identity, @Body() dto: UpdateNotificationPreferencesDto): Promise<NotificationPreferencesDto> {
-    return { preferences: await this.preferences.update(me.userId, dto.preferences) };
+  putPreferences(@CurrentUser() me: Identity, @Body() dto: UpdateNotificationPreferencesDto): Promise<NotificationPreferencesDto> {
+    return this.preferences.update(me.userId, dto.preferences ?? [], dto.calendarInvites);
   }
 }

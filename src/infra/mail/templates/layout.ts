@@ -12,6 +12,12 @@ export interface RenderedMail {
   attachments?: MailAttachment[];
 }
 
+/** Per-recipient choices applied when the worker renders a mail (not part of the template data). */
+export interface RenderOptions {
+  /** The recipient opted in to calendar invitations (NotificationSettings.calendarInvites); absent = none. */
+  calendarInvite?: boolean;
+}
+
 export function escape(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

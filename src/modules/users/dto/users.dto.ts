@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { NotificationType } from '@prisma/client';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsEnum, IsOptional, IsString, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEnum, IsOptional, IsString, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { IsStrongPassword } from '../../../common/security/password-policy.js';
 
 export class ChangePasswordDto {
@@ -31,13 +31,22 @@ export class NotificationPreferencePatchDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() email?: boolean;
 }
 
+const CALENDAR_INVITES_DOC =
+  "Joindre une invitation de calendrier (titre neutre « Rendez-vous ») aux e-mails de réservation, d'annulation et de report. " +
+  "Désactivé par défaut : une boîte professionnelle peut l'ajouter à un agenda visible de l'employeur.";
+
 export class UpdateNotificationPreferencesDto {
-  @ApiProperty({ type: [NotificationPreferencePatchDto] })
-  @ValidateNested({ each: true }) @Type(() => NotificationPreferencePatchDto)
+  @ApiPropertyOptional({ type: [NotificationPreferencePatchDto], description: 'Requis sauf si calendarInvites est fourni' })
+  // required unless the body only switches calendarInvites
+  @ValidateIf((o: UpdateNotificationPreferencesDto) => o.calendarInvites === undefined || o.preferences !== undefined)
+  @IsArray() @ValidateNested({ each: true }) @Type(() => NotificationPreferencePatchDto)
   @ArrayMinSize(1) @ArrayMaxSize(50)
-  preferences: NotificationPreferencePatchDto[];
+  preferences?: NotificationPreferencePatchDto[];
+
+  @ApiPropertyOptional({ description: CALENDAR_INVITES_DOC }) @IsOptional() @IsBoolean() calendarInvites?: boolean;
 }
 
 export class NotificationPreferencesDto {
   @ApiProperty({ type: [NotificationPreferenceDto] }) preferences: NotificationPreferenceDto[];
+  @ApiProperty({ description: CALENDAR_INVITES_DOC, default: false }) calendarInvites: boolean;
 }
