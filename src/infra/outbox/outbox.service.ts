@@ -2,9 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Prisma } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
 import { MailService, type EmailJob } from '../mail/mail.service.js';
-import { SystemPrismaService } from '../prisma/prisma.service.js';
+import { TenantPrisma, type TenantTx } from '../prisma/tenant-prisma.service.js';
 import { RedisService } from '../redis/redis.module.js';
-import type { TenantTx } from '../prisma/tenant-prisma.service.js';
 import { NotificationDispatchService, type DispatchJob } from '../../modules/notifications/notification-dispatch.service.js';
 import { RemindersService } from '../../modules/consultations/reminders.service.js';
 
@@ -15,20 +14,28 @@ export type OutboxEffect =
   | { topic: 'reminders.schedule'; payload: { consultationId: string; scheduledAt: string } }
   | { topic: 'reminders.remove'; payload: { consultationId: string } };
 
-const MAX_ATTEMPTS = 10;
+/** An outbox row as delivery needs it. */
+export interface OutboxRow {
+  id: string;
+  topic: string;
+  payload: Prisma.JsonValue;
+}
+
+/** Records a delivery's outcome: `null` when delivered, else the error's name (one more attempt). */
+export type OutboxSettle = (error: string | null) => Promise<unknown>;
 
 /**
  * Transactional outbox. `add` writes the effects in the caller's transaction, so a change and its
  * reminders, notifications and e-mails commit — or vanish — together. `deliver` then queues them right
  * after the commit; whatever could not be queued (Redis down, process stopped) is retried by the worker's
- * sweep (`deliverPending`). Delivery is at-least-once: reminder jobs have fixed ids, so a repeat is a no-op.
+ * sweep (OutboxProcessor). Delivery is at-least-once: reminder jobs have fixed ids, so a repeat is a no-op.
  */
 @Injectable()
 export class OutboxService {
   private readonly logger = new Logger('Outbox');
 
   constructor(
-    private readonly system: SystemPrismaService,
+    private readonly tenant: TenantPrisma,
     private readonly notify: NotificationDispatchService,
     private readonly mail: MailService,
     private readonly reminders: RemindersService,
@@ -42,26 +49,27 @@ export class OutboxService {
     return rows.map((r) => r.id);
   }
 
-  /** After the commit: delivers these messages now; failures stay pending for the sweep. Never throws. */
+  /**
+   * After the commit, as the caller that wrote them: the SECURITY DEFINER functions `outbox_claim` and
+   * `outbox_settle` give it its own undelivered messages, by id, and nothing else. Failures stay pending
+   * for the sweep. Never throws: the change is committed whatever happens here.
+   */
   async deliver(ids: string[]): Promise<void> {
     // Redis down: every message would fail; leave them to the sweep rather than delay the response
     if (ids.length === 0 || !this.redis.available) return;
-    const rows = await this.system.outboxMessage.findMany({ where: { id: { in: ids }, deliveredAt: null }, orderBy: { createdAt: 'asc' } });
-    for (const row of rows) await this.deliverOne(row);
+    const rows = await this.tenant
+      .queryRaw<OutboxRow[]>(Prisma.sql`SELECT id::text AS id, topic, payload FROM outbox_claim(${ids}::uuid[])`)
+      .catch((e) => {
+        this.logger.warn({ message: 'outbox messages not claimed, left to the sweep', count: ids.length, error: (e as Error).name });
+        return [];
+      });
+    for (const row of rows) {
+      await this.perform(row, (error) => this.tenant.queryRaw(Prisma.sql`SELECT outbox_settle(${row.id}::uuid, ${error}::text)`));
+    }
   }
 
-  /** The sweep: messages older than `olderThanMs` still undelivered (their request could not deliver them). */
-  async deliverPending(olderThanMs = 30_000, batch = 200): Promise<number> {
-    const rows = await this.system.outboxMessage.findMany({
-      where: { deliveredAt: null, attempts: { lt: MAX_ATTEMPTS }, createdAt: { lt: new Date(Date.now() - olderThanMs) } },
-      orderBy: { createdAt: 'asc' },
-      take: batch,
-    });
-    for (const row of rows) await this.deliverOne(row);
-    return rows.length;
-  }
-
-  private async deliverOne(row: { id: string; topic: string; payload: Prisma.JsonValue }): Promise<void> {
+  /** Performs one message's effect, then records the outcome with `settle`. Never throws. */
+  async perform(row: OutboxRow, settle: OutboxSettle): Promise<void> {
     try {
       const effect = { topic: row.topic, payload: row.payload } as OutboxEffect;
       switch (effect.topic) {
@@ -80,12 +88,10 @@ export class OutboxService {
         default:
           throw new Error(`unknown outbox topic ${row.topic}`);
       }
-      await this.system.outboxMessage.update({ where: { id: row.id }, data: { deliveredAt: new Date(), attempts: { increment: 1 } } });
+      await settle(null);
     } catch (e) {
       this.logger.warn({ message: 'outbox message not delivered', id: row.id, topic: row.topic, error: (e as Error).name });
-      await this.system.outboxMessage
-        .update({ where: { id: row.id }, data: { attempts: { increment: 1 }, lastError: (e as Error).name } })
-        .catch(() => undefined);
+      await settle((e as Error).name).catch(() => undefined);
     }
   }
 }

@@ -41,9 +41,23 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
 }
 
 /**
+ * Every file that may inject SystemPrismaService, and why: the one reviewed list (a unit test fails on
+ * any other file). A request path that needs more than its caller may see calls a SECURITY DEFINER
+ * function instead (busy ranges, HR counters, outbox claim: migration 20261129000200).
+ */
+export const SYSTEM_CLIENT_USERS: Readonly<Record<string, string>> = {
+  'src/modules/auth/auth.service.ts': 'login lookup by e-mail; public token flows (register, verify, reset, invitation); backup codes',
+  'src/modules/auth/session.service.ts': 'refresh-token rotation (no caller yet); revoking the sessions of deactivated users',
+  'src/common/auth/identity-resolver.service.ts': 'resolves the caller of a verified token, before any context exists',
+  'src/modules/audit/audit.service.ts': 'security events, anonymous ones included (failed logins)',
+  'src/modules/consultations/reminders.processor.ts': 'queue processor: reminders across tenants',
+  'src/modules/notifications/notifications.processor.ts': 'queue processor: notification fan-out',
+  'src/infra/outbox/outbox.processor.ts': "queue processor: the sweep retries every caller's undelivered outbox messages",
+};
+
+/**
  * Client on role `huntzen_system` (BYPASSRLS). Like sudo: only for work that has no tenant yet or spans
- * tenants by design — the login lookup by e-mail and the public token flows in `auth`, queue processors,
- * and report refreshes (ARCHITECTURE §4). Every use is reviewed.
+ * tenants by design (ARCHITECTURE §4), in the files of SYSTEM_CLIENT_USERS above. Every use is reviewed.
  */
 @Injectable()
 export class SystemPrismaService extends PrismaClient implements OnApplicationShutdown {

@@ -49,6 +49,17 @@ export class TenantPrisma {
     this.db = extend(prisma, ctx);
   }
 
+  /**
+   * A raw query as the current caller (one batch: context + query), for the SECURITY DEFINER functions
+   * that read what RLS hides from the caller but return only what it may know. No caller: runs bare.
+   */
+  async queryRaw<T>(query: Prisma.Sql): Promise<T> {
+    const identity = this.ctx.identity;
+    if (!identity) return this.prisma.$queryRaw<T>(query);
+    const [, rows] = await this.prisma.$transaction([setContext(this.prisma, identity), this.prisma.$queryRaw<T>(query)]);
+    return rows;
+  }
+
   /** An interactive transaction whose statements all run as the current caller. */
   async tx<T>(fn: (tx: TenantTx) => Promise<T>, options?: { isolationLevel?: Prisma.TransactionIsolationLevel }): Promise<T> {
     const identity = this.ctx.requireIdentity;

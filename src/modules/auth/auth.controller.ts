@@ -35,7 +35,7 @@ export class AuthController {
   @Post('register')
   @ApiOperation({ summary: "A1 — Créer un compte salarié (domaine d'entreprise validé ou invitation)" })
   @ApiCreatedResponse({ type: RegisterResponseDto })
-  @ApiConflictResponse({ description: 'EMAIL_TAKEN' })
+  @ApiConflictResponse({ description: 'EMAIL_TAKEN; ALREADY_ACTIVE (invitation for an account already activated)' })
   @ApiForbiddenResponse({ description: 'EMAIL_DOMAIN_NOT_ALLOWED' })
   @ApiNotFoundResponse({ description: 'INVITATION_INVALID' })
   register(@Body() dto: RegisterDto): Promise<RegisterResponseDto> {
@@ -100,6 +100,7 @@ export class AuthController {
   @RateLimit(20, 3600, 'ip')
   @ApiOperation({ summary: 'A7 — Vérifier l’adresse e-mail (jeton valable 24 h)' })
   @ApiOkResponse({ type: VerifyEmailResponseDto })
+  @ApiConflictResponse({ description: 'INVITATION_PENDING (an invited account is activated by its invitation only)' })
   verifyEmail(@Body() dto: TokenDto): Promise<VerifyEmailResponseDto> {
     return this.auth.verifyEmail(dto.token);
   }

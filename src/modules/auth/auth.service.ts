@@ -5,7 +5,7 @@ import { identityOf, type Identity } from '../../common/context/request-context.
 import { RequestContext } from '../../common/context/request-context.service.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from '../../common/security/password.js';
+import { dummyPasswordHash, hashPassword, NO_PASSWORD_HASH, verifyPassword } from '../../common/security/password.js';
 import { randomToken, sha256 } from '../../common/security/tokens.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { MailService } from '../../infra/mail/mail.service.js';
@@ -24,6 +24,22 @@ const TTL = {
 };
 
 const GENERIC_EMAIL_SENT = 'Si un compte correspond à cette adresse, un e-mail a été envoyé';
+
+/**
+ * An account created by an invitation whose owner never chose a password: both invitation paths store
+ * NO_PASSWORD_HASH, which only the invitation's acceptance or a password reset replaces (registration
+ * always stores a real hash). The database's user_awaits_invitation() uses the same marker.
+ */
+const isInvited = (u: { passwordHash: string }) => u.passwordHash === NO_PASSWORD_HASH;
+
+/** An invitation may still activate the account: never activated, never verified, not deleted. */
+const AWAITS_INVITATION = { isActive: false, emailVerified: false, deletedAt: null } satisfies Prisma.UserWhereInput;
+const awaitsInvitation = (u: { isActive: boolean; emailVerified: boolean; deletedAt: Date | null }) => !u.isActive && !u.emailVerified && !u.deletedAt;
+
+const alreadyActivated = () =>
+  AppException.conflict(ErrorCode.ALREADY_ACTIVE, 'Ce compte est déjà activé : connectez-vous ou réinitialisez votre mot de passe');
+const invitationPending = () =>
+  AppException.conflict(ErrorCode.INVITATION_PENDING, "Ce compte s'active avec le lien d'invitation reçu par e-mail");
 
 /**
  * Authentication flows of SPEC §4.1 (A1–A12) and US-1.1 … US-1.5, US-12.1.
@@ -107,14 +123,20 @@ export class AuthService {
     if (email && email !== row.user.email) {
       throw AppException.badRequest(ErrorCode.VALIDATION_ERROR, "L'adresse e-mail ne correspond pas à l'invitation", [{ field: 'email', message: "ne correspond pas à l'invitation" }]);
     }
+    if (!awaitsInvitation(row.user)) throw alreadyActivated();
     const passwordHash = await hashPassword(password);
     const now = new Date();
     const user = await this.system.$transaction(async (tx) => {
       const burnt = await tx.userToken.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: now } });
       if (burnt.count !== 1) throw new AppException(404, ErrorCode.INVITATION_INVALID, 'Invitation invalide ou expirée');
-      const updated = await tx.user.update({
+      // Conditional: an account activated meanwhile keeps its password (the transaction rolls back).
+      const { count } = await tx.user.updateMany({
+        where: { id: row.userId, ...AWAITS_INVITATION },
+        data: { passwordHash, isActive: true, emailVerified: true, emailVerifiedAt: now, passwordChangedAt: now },
+      });
+      if (count !== 1) throw alreadyActivated();
+      const updated = await tx.user.findUniqueOrThrow({
         where: { id: row.userId },
-        data: { passwordHash, isActive: true, emailVerified: true, emailVerifiedAt: row.user.emailVerifiedAt ?? now, passwordChangedAt: now },
         include: { employee: { select: { id: true } }, practitioner: { select: { id: true } } },
       });
       const identity = identityOf(updated);
@@ -163,6 +185,8 @@ export class AuthService {
   async verifyEmail(token: string): Promise<{ message: string; isActive: boolean }> {
     const row = await this.consumeToken(token, UserTokenType.EMAIL_VERIFICATION);
     const user = await this.system.user.findUniqueOrThrow({ where: { id: row.userId }, include: { company: { select: { autoApproveEmployees: true } } } });
+    // An invited account has no password of its own: only its invitation activates it (with one).
+    if (isInvited(user)) throw invitationPending();
     // SPEC A7/B10: verification activates the account unless the company wants HR to approve employees.
     const activate = user.role !== Role.EMPLOYEE || user.company?.autoApproveEmployees === true;
     const updated = await this.system.user.update({
@@ -178,7 +202,8 @@ export class AuthService {
 
   async resendVerification(email: string): Promise<{ message: string }> {
     const user = await this.system.user.findUnique({ where: { email }, include: { employee: { select: { firstName: true } } } });
-    if (user && !user.emailVerified && !user.deletedAt) {
+    // Invited accounts are activated by their invitation, never by a verification link (same answer).
+    if (user && !user.emailVerified && !user.deletedAt && !isInvited(user)) {
       const token = randomToken();
       await this.system.$transaction(async (tx) => {
         // a new link replaces the previous ones (SPEC A8)

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AvailabilityType, ConsultationStatus } from '@prisma/client';
+import { AvailabilityType, Prisma } from '@prisma/client';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode, ErrorDetail } from '../../common/errors/error-codes.js';
 import { AppConfig } from '../../config/app-config.service.js';
-import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import type { SlotDto, SlotRangeQueryDto } from './dto/slots.dto.js';
 import { AgendaInput, BusyRange, DayException, firstAvailableSlot, generateSlots, RecurringRule, Slot } from './slot-engine.js';
@@ -14,9 +13,6 @@ export const MAX_RANGE_DAYS = 31;
 const DEFAULT_RANGE_DAYS = 7;
 /** nextAvailable looks at this many days first, and further only for those still without a slot. */
 const FIRST_PASS_DAYS = 14;
-
-/** Consultations in these states hold their time (SPEC §6.1-4); CANCELLED / NO_SHOW free it. */
-export const BLOCKING_STATUSES = [ConsultationStatus.SCHEDULED, ConsultationStatus.CONFIRMED, ConsultationStatus.IN_PROGRESS];
 
 /** What the engine needs to know about a practitioner. */
 export interface AgendaOwner {
@@ -73,7 +69,6 @@ export function toSlotDto(s: Slot): SlotDto {
 export class SlotsService {
   constructor(
     private readonly tenant: TenantPrisma,
-    private readonly system: SystemPrismaService,
     private readonly config: AppConfig,
   ) {}
 
@@ -130,13 +125,10 @@ export class SlotsService {
         },
         select: { practitionerId: true, type: true, dayOfWeek: true, startTime: true, endTime: true, date: true, isAvailable: true, slotDuration: true },
       }),
-      // System client on purpose: an employee may not read other people's consultations under RLS, yet
-      // must not be offered a taken slot. Only the practitioner id and the blocked time range leave the
-      // database — never who booked, nor anything else about the consultation.
-      this.system.consultation.findMany({
-        where: { practitionerId: { in: ids }, status: { in: BLOCKING_STATUSES }, scheduledAt: { lt: windowEnd }, blockedUntil: { gt: windowStart } },
-        select: { practitionerId: true, scheduledAt: true, blockedUntil: true },
-      }),
+      // An employee may not read other people's consultations under RLS, yet must not be offered a taken
+      // slot: a SECURITY DEFINER function returns merged busy ranges only (never who booked, nor which
+      // consultation), for practitioners the caller may see.
+      this.busyRanges(ids, windowStart, windowEnd, tx),
     ]);
 
     const rules = new Map<string, RecurringRule[]>();
@@ -150,7 +142,7 @@ export class SlotsService {
         push(exceptions, r.practitionerId, { date: utcMidnightToDate(r.date.getTime()), isAvailable: r.isAvailable, startTime: r.startTime, endTime: r.endTime, slotDuration: r.slotDuration });
       }
     }
-    for (const b of busyRows) push(busy, b.practitionerId, { start: b.scheduledAt, end: b.blockedUntil });
+    for (const b of busyRows) push(busy, b.practitioner_id, { start: b.starts_at, end: b.ends_at });
 
     const minLeadMinutes = this.config.get('BOOKING_MIN_LEAD_MINUTES');
     const maxDaysAhead = this.config.get('BOOKING_MAX_DAYS_AHEAD');
@@ -169,5 +161,13 @@ export class SlotsService {
         },
       ]),
     );
+  }
+
+  /** `practitioner_busy_ranges` (migration 20261129000200): blocked [start, end) ranges per practitioner. */
+  private busyRanges(ids: string[], from: Date, to: Date, tx?: TenantTx) {
+    const query = Prisma.sql`SELECT practitioner_id::text AS practitioner_id, starts_at, ends_at
+      FROM practitioner_busy_ranges(${ids}::uuid[], ${from}::timestamptz, ${to}::timestamptz)`;
+    type Row = { practitioner_id: string; starts_at: Date; ends_at: Date };
+    return tx ? tx.$queryRaw<Row[]>(query) : this.tenant.queryRaw<Row[]>(query);
   }
 }

@@ -115,6 +115,7 @@ export class EmployeesController {
   @ApiOkResponse({ type: ActivationResponseDto })
   @ApiNotFoundResponse({ description: 'INVITATION_INVALID (inconnue, utilisée ou expirée)' })
   @ApiForbiddenResponse({ description: 'COMPANY_INACTIVE' })
+  @ApiConflictResponse({ description: 'ALREADY_ACTIVE (the account was already activated: its password stays)' })
   activate(@Body() dto: ActivateInvitationDto): Promise<ActivationResponseDto> {
     return this.employees.activate(dto.token, dto.password);
   }

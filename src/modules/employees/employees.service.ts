@@ -12,7 +12,6 @@ import { randomToken, sha256 } from '../../common/security/tokens.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { MailService } from '../../infra/mail/mail.service.js';
 import { uniqueViolation } from '../../infra/prisma/db-errors.js';
-import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AuthService } from '../auth/auth.service.js';
@@ -100,7 +99,6 @@ export class EmployeesService {
 
   constructor(
     private readonly tenant: TenantPrisma,
-    private readonly system: SystemPrismaService,
     private readonly ctx: RequestContext,
     private readonly stats: EmployeeStatsService,
     private readonly audit: AuditService,
@@ -138,7 +136,7 @@ export class EmployeesService {
         tx.employee.count({ where }),
       ]),
     );
-    const usage = await this.stats.forEmployees(companyId, rows.map((r) => r.id), period);
+    const usage = await this.stats.forEmployees(rows.map((r) => r.id), period);
     return { employees: rows.map((r) => toHrDto(r, period, usage.get(r.id))), ...pageInfo(total, q), period: period.label, notice: GDPR_NOTICE };
   }
 
@@ -232,7 +230,7 @@ export class EmployeesService {
   async hrView(me: Identity, id: string, periodLabel?: string): Promise<EmployeeHrDto> {
     const row = await this.findInCompany(this.tenant.db, me, id);
     const period = parsePeriod(periodLabel);
-    const usage = await this.stats.forEmployees(companyOf(me), [row.id], period);
+    const usage = await this.stats.forEmployees([row.id], period);
     return toHrDto(row, period, usage.get(row.id));
   }
 
@@ -278,11 +276,11 @@ export class EmployeesService {
   private async switchOff(me: Identity, row: HrRow, action: typeof AuditAction.DEACTIVATE | typeof AuditAction.DELETE): Promise<void> {
     await this.tenant.tx(async (tx) => {
       await tx.user.updateMany({ where: { id: row.userId, companyId: companyOf(me), role: Role.EMPLOYEE }, data: { isActive: false } });
+      // An unused invitation would switch the account back on when accepted: it dies with the account
+      // (RLS lets HR delete only unused invitations of its company's employees).
+      await tx.userToken.deleteMany({ where: { userId: row.userId, type: UserTokenType.INVITATION, usedAt: null } });
       await this.audit.record({ action, resource: 'employee', resourceId: row.id, details: { event: action === AuditAction.DELETE ? 'EMPLOYEE_DELETED' : 'EMPLOYEE_DEACTIVATED' } }, tx);
     });
-    // An unused invitation would switch the account back on when accepted: it dies with the account.
-    // System client: RLS gives HR no UPDATE/DELETE on user_tokens (insert and read only).
-    await this.system.userToken.deleteMany({ where: { userId: row.userId, type: UserTokenType.INVITATION, usedAt: null } });
     await this.sessions.revokeAllSessions([row.userId]);
     this.gateway.disconnectUser(row.userId);
   }
@@ -295,11 +293,11 @@ export class EmployeesService {
     const company = await this.invitingCompany(me);
     const token = randomToken();
     await this.tenant.tx(async (tx) => {
+      // the new link replaces the previous ones
+      await tx.userToken.deleteMany({ where: { userId: row.userId, type: UserTokenType.INVITATION, usedAt: null } });
       await this.insertInvitation(tx, me, company.id, row.userId, token);
       await this.audit.record({ action: AuditAction.UPDATE, resource: 'employee', resourceId: row.id, details: { event: 'INVITATION_RESENT' } }, tx);
     });
-    // The new link replaces the previous ones. System client: RLS gives HR no DELETE on user_tokens.
-    await this.system.userToken.deleteMany({ where: { userId: row.userId, type: UserTokenType.INVITATION, tokenHash: { not: sha256(token) } } });
     await this.sendInvitation(row.user.email, row.firstName, company.name, token);
   }
 
