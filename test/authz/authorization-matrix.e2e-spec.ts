@@ -69,5 +69,5 @@ describe('authorization matrix', () => {
       matrix[`${route.method} ${route.path}`] = row;
     }
     await expect(JSON.stringify(matrix, null, 2) + '\n').toMatchFileSnapshot('./authorization-matrix.snapshot.json');
-  });
+  }, 120_000); // ~800 sequential requests: about 30 s on a loaded 2-core machine, the default timeout
 });
