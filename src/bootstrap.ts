@@ -1,4 +1,4 @@
-import { INestApplication, LogLevel, ValidationPipe } from '@nestjs/common';
+import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,7 +8,7 @@ import { ClsMiddleware } from 'nestjs-cls';
 import { AppModule } from './app.module.js';
 import { clsMiddlewareOptions } from './core.module.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
-import { validationException } from './common/errors/validation.js';
+import { AppValidationPipe, validationException } from './common/errors/validation.js';
 import { AppConfig } from './config/app-config.service.js';
 import { validateEnv } from './config/env.schema.js';
 import { createAppLogger } from './infra/logger/logger.js';
@@ -48,7 +48,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
   app.useBodyParser('json', { limit: '1mb' });
   app.setGlobalPrefix('api', { exclude: ['health', 'health/ready', 'metrics'] });
   app.useGlobalPipes(
-    new ValidationPipe({
+    new AppValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

@@ -10,6 +10,15 @@ describe('validateEnv', () => {
     expect(env.WS_PORT).toBe(3001);
     expect(env.JWT_EXPIRES_IN).toBe('15m');
     expect(env.THROTTLE_LIMIT).toBe(100);
+    // sign-in limits (issue 10): failures per IP / account, a higher ceiling for every attempt per IP
+    expect([env.AUTH_LIMIT_WINDOW_SECONDS, env.LOGIN_MAX_FAILURES_PER_IP, env.LOGIN_MAX_FAILURES_PER_ACCOUNT, env.LOGIN_MAX_ATTEMPTS_PER_IP]).toEqual([900, 5, 10, 100]);
+    expect([env.MFA_MAX_FAILURES, env.PASSWORD_CHECK_MAX_FAILURES, env.REFRESH_REUSE_GRACE_SECONDS]).toEqual([5, 5, 10]);
+  });
+
+  it('validates the sign-in limits and the refresh grace window', () => {
+    expect(validateEnv({ ...base, LOGIN_MAX_ATTEMPTS_PER_IP: '250', REFRESH_REUSE_GRACE_SECONDS: '0' })).toMatchObject({ LOGIN_MAX_ATTEMPTS_PER_IP: 250, REFRESH_REUSE_GRACE_SECONDS: 0 });
+    expect(() => validateEnv({ ...base, LOGIN_MAX_FAILURES_PER_IP: '0' })).toThrow(/LOGIN_MAX_FAILURES_PER_IP/);
+    expect(() => validateEnv({ ...base, REFRESH_REUSE_GRACE_SECONDS: '600' })).toThrow(/REFRESH_REUSE_GRACE_SECONDS/);
   });
 
   it('names every missing or invalid variable in one error', () => {

@@ -94,6 +94,21 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) THROTTLE_TTL = 60;
   @Transform(toInt) @IsInt() @Min(1) THROTTLE_LIMIT = 100;
 
+  /** Sign-in limits (SPEC §7.3; counted by AttemptLimiter): window and lock duration of every counter. */
+  @Transform(toInt) @IsInt() @Min(60) @Max(86400) AUTH_LIMIT_WINDOW_SECONDS = 900;
+  /** Every login attempt per IP, successful ones included: high enough for an office behind one NAT. */
+  @Transform(toInt) @IsInt() @Min(1) LOGIN_MAX_ATTEMPTS_PER_IP = 100;
+  /** Wrong logins per IP: the next attempt answers 429 (SPEC §6.10 criterion 9: the 6th). */
+  @Transform(toInt) @IsInt() @Min(1) LOGIN_MAX_FAILURES_PER_IP = 5;
+  /** Wrong logins per account (any IP): stops guessing spread over many IPs. */
+  @Transform(toInt) @IsInt() @Min(1) LOGIN_MAX_FAILURES_PER_ACCOUNT = 10;
+  /** Wrong 2FA codes per account (login, /2fa/verify, /2fa/disable) before a lock. */
+  @Transform(toInt) @IsInt() @Min(1) MFA_MAX_FAILURES = 5;
+  /** Wrong current passwords per signed-in user (change-password, /2fa/disable) before a lock. */
+  @Transform(toInt) @IsInt() @Min(1) PASSWORD_CHECK_MAX_FAILURES = 5;
+  /** Two uses of one refresh token this close together both get the same new pair (0 turns it off). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60) REFRESH_REUSE_GRACE_SECONDS = 10;
+
   /** Express `trust proxy`: nginx sits in front, so the client IP comes from X-Forwarded-For. */
   @IsString() TRUST_PROXY = 'loopback';
 

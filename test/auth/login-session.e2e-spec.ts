@@ -1,13 +1,21 @@
 import { Role } from '@prisma/client';
+import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import { sha256 } from '../../src/common/security/tokens.js';
 import { bearer, createCompany, createUser, login, PASSWORD } from '../helpers/fixtures.js';
 import { randomIp, startTestApp, TEST_SECRETS, TestContext } from '../helpers/test-app.js';
 
+const ALL_ATTEMPTS_PER_IP = 20; // lowered from 100 for this file (LOGIN_MAX_ATTEMPTS_PER_IP), so the ceiling is cheap to reach
+
 describe('A2 login, A4 refresh, A3 logout, A12 me (US-1.2 … US-1.4)', () => {
   let t: TestContext;
   beforeAll(async () => {
-    t = await startTestApp();
+    process.env.LOGIN_MAX_ATTEMPTS_PER_IP = String(ALL_ATTEMPTS_PER_IP);
+    try {
+      t = await startTestApp();
+    } finally {
+      delete process.env.LOGIN_MAX_ATTEMPTS_PER_IP; // read once, at app creation
+    }
   });
   afterAll(() => t?.close());
 
@@ -88,6 +96,44 @@ describe('A2 login, A4 refresh, A3 logout, A12 me (US-1.2 … US-1.4)', () => {
       expect(retryAfter).toBeLessThanOrEqual(15 * 60);
       expect((await post('/api/auth/login', { email: user.email, password: PASSWORD }, randomIp())).status).toBe(200);
     });
+
+    it('counts failures, not logins: eight colleagues behind one office IP all sign in, and their successes leave the failure budget whole', async () => {
+      const company = await createCompany(t.db);
+      const colleagues = await Promise.all(Array.from({ length: 8 }, () => createUser(t.db, Role.EMPLOYEE, { company })));
+      const office = randomIp();
+      for (const c of colleagues) expect((await post('/api/auth/login', { email: c.email, password: PASSWORD }, office)).status, c.email).toBe(200);
+      for (let i = 1; i <= 4; i++) expect((await post('/api/auth/login', { email: colleagues[0].email, password: `Wrong-Passw0rd${i}!` }, office)).status).toBe(401);
+      expect((await post('/api/auth/login', { email: colleagues[1].email, password: PASSWORD }, office)).status).toBe(200);
+      // the 5th failure fills the IP's failure budget: the next attempt, even right, waits
+      expect((await post('/api/auth/login', { email: colleagues[2].email, password: 'Wrong-Passw0rd5!' }, office)).status).toBe(401);
+      const blocked = await post('/api/auth/login', { email: colleagues[3].email, password: PASSWORD }, office);
+      expect([blocked.status, blocked.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(14 * 60);
+    });
+
+    it(`keeps a ceiling on all attempts per IP (${ALL_ATTEMPTS_PER_IP} here, 100 by default), successes included`, async () => {
+      const user = await createUser(t.db, Role.EMPLOYEE);
+      const ip = randomIp();
+      for (let i = 1; i <= ALL_ATTEMPTS_PER_IP; i++) expect((await post('/api/auth/login', { email: user.email, password: PASSWORD }, ip)).status, `attempt ${i}`).toBe(200);
+      const over = await post('/api/auth/login', { email: user.email, password: PASSWORD }, ip);
+      expect([over.status, over.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(14 * 60);
+    });
+
+    it('locks an account after 10 wrong passwords from many IPs (also for an unknown e-mail), and a right password clears the count', async () => {
+      const user = await createUser(t.db, Role.EMPLOYEE);
+      for (let i = 1; i <= 9; i++) expect((await post('/api/auth/login', { email: user.email, password: `Wrong-Passw0rd${i}!` })).status).toBe(401);
+      expect((await post('/api/auth/login', { email: user.email, password: PASSWORD })).status).toBe(200); // clears the 9
+      for (let i = 1; i <= 10; i++) expect((await post('/api/auth/login', { email: user.email.toUpperCase(), password: `Wrong-Passw0rd${i}!` })).status).toBe(401);
+      const locked = await post('/api/auth/login', { email: user.email, password: PASSWORD });
+      expect([locked.status, locked.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(14 * 60);
+      // another account is not affected; an unknown address is locked the same way (no account oracle)
+      expect((await login(t.http, await createUser(t.db, Role.EMPLOYEE))).accessToken).toBeTruthy();
+      const ghost = `ghost.${Date.now()}@nowhere.test`;
+      for (let i = 1; i <= 10; i++) expect((await post('/api/auth/login', { email: ghost, password: PASSWORD })).status).toBe(401);
+      expect((await post('/api/auth/login', { email: ghost, password: PASSWORD })).status).toBe(429);
+    });
   });
 
   describe('refresh', () => {
@@ -105,11 +151,13 @@ describe('A2 login, A4 refresh, A3 logout, A12 me (US-1.2 … US-1.4)', () => {
       expect(next.familyId).toBe(old.familyId);
     });
 
-    it('detects reuse: presenting a rotated token revokes the whole family and every session → 401 TOKEN_REUSED', async () => {
+    it('detects reuse: presenting a rotated token after the grace window revokes the whole family and every session → 401 TOKEN_REUSED', async () => {
       const user = await createUser(t.db, Role.EMPLOYEE);
       const other = await login(t.http, user); // a second, unrelated session
       const s = await login(t.http, user);
       const rotated = (await post('/api/auth/refresh', { refreshToken: s.refreshToken })).body;
+      // the window (REFRESH_REUSE_GRACE_SECONDS, 10 s) is over: the database's rotation time decides, so move it back
+      await t.db.refreshToken.update({ where: { tokenHash: sha256(s.refreshToken) }, data: { revokedAt: new Date(Date.now() - 10_001) } });
 
       const replay = await post('/api/auth/refresh', { refreshToken: s.refreshToken });
       expect(replay.status).toBe(401);
@@ -120,11 +168,44 @@ describe('A2 login, A4 refresh, A3 logout, A12 me (US-1.2 … US-1.4)', () => {
       expect(event?.severity).toBe('HIGH');
     });
 
-    it('lets exactly one of two concurrent uses of the same token win', async () => {
+    it('gives two concurrent uses of the same token (two tabs) the same new pair, which works; the pair waits in Redis sealed', async () => {
       const user = await createUser(t.db, Role.EMPLOYEE);
+      const other = await login(t.http, user);
       const s = await login(t.http, user);
       const results = await Promise.all([1, 2].map(() => post('/api/auth/refresh', { refreshToken: s.refreshToken })));
-      expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+      expect(results.map((r) => r.status)).toEqual([200, 200]);
+      expect(results[1].body).toEqual(results[0].body);
+      const pair = results[0].body as { accessToken: string; refreshToken: string };
+      expect(pair.refreshToken).not.toBe(s.refreshToken);
+      // one successor only, in PostgreSQL as a hash; in Redis encrypted, never in clear
+      const family = await t.db.refreshToken.findMany({ where: { userId: user.id, familyId: (jwt.decode(s.refreshToken) as { fid: string }).fid } });
+      expect(family).toHaveLength(2);
+      const redis = new Redis(process.env.REDIS_URL!);
+      const sealed = await redis.get(`${t.redisPrefix}:refresh-grace:${sha256(s.refreshToken)}`);
+      const ttl = await redis.pttl(`${t.redisPrefix}:refresh-grace:${sha256(s.refreshToken)}`);
+      await redis.quit();
+      expect(sealed).toMatch(/^henv1\./);
+      expect(sealed).not.toContain(pair.refreshToken);
+      expect(Buffer.from(sealed!.slice(6), 'base64url').toString()).not.toContain(pair.refreshToken.split('.')[1]);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(10_000);
+
+      expect((await t.http.get('/api/auth/me').set(bearer(pair.accessToken))).status).toBe(200);
+      // a third late tab inside the window gets the same pair too; nothing was revoked
+      const late = await post('/api/auth/refresh', { refreshToken: s.refreshToken });
+      expect([late.status, late.body.refreshToken]).toEqual([200, pair.refreshToken]);
+      expect((await post('/api/auth/refresh', { refreshToken: pair.refreshToken })).status).toBe(200);
+      expect((await post('/api/auth/refresh', { refreshToken: other.refreshToken })).status).toBe(200);
+      expect(await t.db.securityEvent.count({ where: { userId: user.id, type: 'TOKEN_REUSE' } })).toBe(0);
+    });
+
+    it('refuses the grace pair once the successor is itself revoked (logout): the replay is a reuse', async () => {
+      const user = await createUser(t.db, Role.EMPLOYEE);
+      const s = await login(t.http, user);
+      const pair = (await post('/api/auth/refresh', { refreshToken: s.refreshToken })).body;
+      expect((await t.http.post('/api/auth/logout').set(bearer(pair.accessToken)).send({ refreshToken: pair.refreshToken })).status).toBe(200);
+      const replay = await post('/api/auth/refresh', { refreshToken: s.refreshToken });
+      expect([replay.status, replay.body.error.code]).toEqual([401, 'TOKEN_REUSED']);
     });
 
     it('answers 401 for an invalid token, a token signed with the access secret, and an expired one', async () => {

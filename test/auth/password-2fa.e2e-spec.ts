@@ -103,6 +103,22 @@ describe('A5/A6 password reset, I7 change password, A9–A11 TOTP 2FA, I6 prefer
       expect((await t.http.get('/api/auth/me').set(bearer(olderAccess))).status).toBe(401);
       await t.sink.waitForTo(user.email, 'mot de passe a été modifié');
     });
+
+    it('locks after 5 wrong current passwords (per user, 15 min): the 6th answers 429 even when right', async () => {
+      const user = await createUser(t.db, Role.EMPLOYEE);
+      const auth = bearer((await login(t.http, user)).accessToken);
+      for (let i = 1; i <= 5; i++) {
+        const wrong = await t.http.put('/api/users/me/password').set(auth).send({ currentPassword: `Nope-Passw0rd${i}!`, newPassword: 'Changed-Passw0rd!' });
+        expect([wrong.status, wrong.body.error.code]).toEqual([403, 'PASSWORD_INVALID']);
+      }
+      const locked = await t.http.put('/api/users/me/password').set(auth).send({ currentPassword: PASSWORD, newPassword: 'Changed-Passw0rd!' });
+      expect([locked.status, locked.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(14 * 60);
+      // another user is not affected
+      const other = await createUser(t.db, Role.EMPLOYEE);
+      const ok = await t.http.put('/api/users/me/password').set(bearer((await login(t.http, other)).accessToken)).send({ currentPassword: PASSWORD, newPassword: 'Changed-Passw0rd!' });
+      expect(ok.status).toBe(200);
+    });
   });
 
   describe('TOTP 2FA (US-12.1)', () => {
@@ -164,6 +180,34 @@ describe('A5/A6 password reset, I7 change password, A9–A11 TOTP 2FA, I6 prefer
       const events = (await t.db.auditLog.findMany({ where: { userId: user.id, action: 'UPDATE' } })).map((a) => (a.details as { event: string }).event);
       expect(events).toEqual(expect.arrayContaining(['TWO_FACTOR_ENABLED', 'TWO_FACTOR_DISABLED']));
       expect(JSON.stringify(await t.db.auditLog.findMany({ where: { userId: user.id } }))).not.toContain(secret);
+    });
+
+    it('locks the account for 15 min after 5 wrong codes, counted across login (from any IP), /2fa/verify and /2fa/disable; a right code clears the count', async () => {
+      const user = await createUser(t.db, Role.EMPLOYEE);
+      const auth = bearer((await login(t.http, user)).accessToken);
+      const { secret } = (await t.http.post('/api/auth/2fa/setup').set(auth)).body as { secret: string };
+      const wrong = async () => ((await totp(secret)) === '000000' ? '111111' : '000000');
+      // /2fa/verify: 4 wrong codes, then the right one clears them
+      for (let i = 0; i < 4; i++) expect((await t.http.post('/api/auth/2fa/verify').set(auth).send({ code: await wrong() })).status).toBe(400);
+      expect((await t.http.post('/api/auth/2fa/verify').set(auth).send({ code: await totp(secret, -1) })).status).toBe(200);
+
+      // 3 wrong codes at login, each from another IP, and 2 at /2fa/disable: the 5 fill the budget
+      for (let i = 0; i < 3; i++) {
+        const res = await post('/api/auth/login', { email: user.email, password: PASSWORD, mfaCode: await wrong() });
+        expect([res.status, res.body.error.code]).toEqual([401, 'MFA_INVALID']);
+      }
+      for (let i = 0; i < 2; i++) {
+        const res = await t.http.post('/api/auth/2fa/disable').set(auth).send({ password: PASSWORD, code: await wrong() });
+        expect([res.status, res.body.error.code]).toEqual([400, 'MFA_INVALID']);
+      }
+      const atLogin = await post('/api/auth/login', { email: user.email, password: PASSWORD, mfaCode: await totp(secret, 0) });
+      expect([atLogin.status, atLogin.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+      expect(Number(atLogin.headers['retry-after'])).toBeGreaterThan(14 * 60);
+      const atDisable = await t.http.post('/api/auth/2fa/disable').set(auth).send({ password: PASSWORD, code: await totp(secret, 1) });
+      expect([atDisable.status, atDisable.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+      // a wrong password is still answered as such (the lock is checked with the code); the account stays protected
+      expect((await post('/api/auth/login', { email: user.email, password: 'Wrong-Passw0rd!' })).status).toBe(401);
+      expect((await t.db.user.findUniqueOrThrow({ where: { id: user.id } })).twoFactorEnabled).toBe(true);
     });
 
     it('verify before setup is a 400 MFA_SETUP_REQUIRED; 2FA routes need authentication', async () => {

@@ -143,6 +143,34 @@ describe('CO1 booking (US-4.1)', () => {
     expect((await t.http.post('/api/consultations').set(auth).set('Idempotency-Key', 'bad key!').send(body)).status).toBe(400);
   });
 
+  it('Idempotency-Key reused with another request → 422 IDEMPOTENCY_KEY_MISMATCH, concurrently too; the same request still replays', async () => {
+    const practitioner = await createOpenPractitioner(t.db);
+    const [employee] = await employeesOf(t.db, 1);
+    const auth = bearer(signAccessToken(employee));
+    const body = { practitionerId: practitioner.practitionerId, scheduledAt: slotAt(10).toISOString(), format: 'VIDEO' };
+    const key = `mismatch-${Date.now()}`;
+    const first = await t.http.post('/api/consultations').set(auth).set('Idempotency-Key', key).send(body);
+    expect(first.status).toBe(201);
+
+    const other = { ...body, scheduledAt: slotAt(10, 14).toISOString() };
+    for (const changed of [other, { ...body, format: 'AUDIO' }, { ...body, duration: 50 }]) {
+      const res = await t.http.post('/api/consultations').set(auth).set('Idempotency-Key', key).send(changed);
+      expect([res.status, res.body.error?.code], JSON.stringify(changed)).toEqual([422, 'IDEMPOTENCY_KEY_MISMATCH']);
+      expect(res.headers['idempotent-replayed']).toBeUndefined();
+    }
+    // the same request, written differently (upper-case uuid, another ISO form of the same instant), replays
+    const same = { ...body, practitionerId: body.practitionerId!.toUpperCase(), scheduledAt: body.scheduledAt.replace('.000Z', 'Z') };
+    const replay = await t.http.post('/api/consultations').set(auth).set('Idempotency-Key', key).send(same);
+    expect([replay.status, replay.headers['idempotent-replayed'], replay.body.consultation?.id]).toEqual([201, 'true', first.body.consultation.id]);
+    expect(JSON.stringify(replay.body)).not.toMatch(/fingerprint/i);
+
+    // two different requests racing on one fresh key: one books, the other is refused (not handed the booking)
+    const raceKey = `race-${Date.now()}`;
+    const racing = await Promise.all([other, { ...other, scheduledAt: slotAt(10, 16).toISOString() }].map((b) => t.http.post('/api/consultations').set(auth).set('Idempotency-Key', raceKey).send(b)));
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 422]);
+    expect(await t.db.consultation.count({ where: { employeeId: employee.employeeId! } })).toBe(2);
+  });
+
   it('is for employees only (403 for every other role, 401 anonymous) and refuses a suspended company', async () => {
     const practitioner = await createOpenPractitioner(t.db);
     const body = { practitionerId: practitioner.practitionerId, scheduledAt: slotAt(9).toISOString(), format: 'VIDEO' };

@@ -8,6 +8,8 @@ export class AppException extends HttpException {
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
+    /** Seconds for the Retry-After header (429, 503). */
+    readonly retryAfterSeconds?: number,
   ) {
     super({ code, message, details }, status);
   }
@@ -23,6 +25,10 @@ export class AppException extends HttpException {
   }
   static notFound(message = 'Ressource introuvable') {
     return new AppException(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, message);
+  }
+  /** The message is rewritten from Retry-After by the exception filter. */
+  static tooManyRequests(retryAfterSeconds: number) {
+    return new AppException(HttpStatus.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, 'Trop de tentatives, réessayez plus tard', undefined, retryAfterSeconds);
   }
   static conflict(code: ErrorCode, message: string, details?: ErrorDetail[]) {
     return new AppException(HttpStatus.CONFLICT, code, message, details);

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
+import { AppException } from './app.exception.js';
 import { unreachableDependency } from './unavailable.js';
 import { ErrorCode, ErrorDetail } from './error-codes.js';
 
@@ -35,8 +36,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception; // sockets have their own acks
     const res = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
+    if (exception instanceof AppException && exception.retryAfterSeconds && !res.headersSent) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (body.statusCode === 429) {
-      // the throttler has already set Retry-After (seconds): say it in words too (SPEC §7.3)
+      // the throttler or the exception has set Retry-After (seconds): say it in words too (SPEC §7.3)
       const retry = Number(res.getHeader('Retry-After'));
       if (retry > 0) body.error.message = `Trop de tentatives, réessayez dans ${retry >= 60 ? `${Math.ceil(retry / 60)} min` : `${retry} s`}`;
       body.message = body.error.message;

@@ -13,6 +13,7 @@ import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { AuditService, SecurityEventService } from '../audit/audit.service.js';
 import type { LoginDto, MeDto, RegisterDto, RegisteredUserDto, TwoFactorSetupDto } from './dto/auth.dto.js';
+import { AttemptLimiter } from './attempt-limiter.service.js';
 import { SessionService, SessionUser, TokenPair } from './session.service.js';
 import { TwoFactorService } from './two-factor.service.js';
 
@@ -59,6 +60,7 @@ export class AuthService {
     private readonly security: SecurityEventService,
     private readonly mail: MailService,
     private readonly config: AppConfig,
+    private readonly limiter: AttemptLimiter,
   ) {}
 
   // ---------- A1 register ----------
@@ -218,6 +220,7 @@ export class AuthService {
   // ---------- A2 login ----------
 
   async login(dto: LoginDto): Promise<TokenPair & { user: SessionUser & { firstName: string | null; lastName: string | null } }> {
+    await this.limiter.loginAttempt(this.ctx.ip, dto.email);
     const user = await this.system.user.findUnique({
       where: { email: dto.email },
       include: {
@@ -229,9 +232,11 @@ export class AuthService {
     // Same work and the same answer for an unknown e-mail and a wrong password (no account oracle).
     const passwordOk = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), dto.password);
     if (!user || !passwordOk || user.deletedAt) {
+      await this.limiter.loginFailed(this.ctx.ip);
       await this.security.record(SecurityEventType.LOGIN_FAILED, SecuritySeverity.MEDIUM, user?.id ?? null, { reason: user ? 'password' : 'unknown_email' });
       throw AppException.unauthorized(ErrorCode.INVALID_CREDENTIALS, 'Identifiants invalides');
     }
+    await this.limiter.loginPasswordOk(dto.email);
     // Unverified accounts are also inactive: the verification message is the one that helps the user.
     if (!user.emailVerified) throw AppException.forbidden(ErrorCode.EMAIL_NOT_VERIFIED, "Adresse e-mail non vérifiée : consultez l'e-mail de confirmation");
     if (!user.isActive) throw AppException.forbidden(ErrorCode.ACCOUNT_INACTIVE, 'Compte inactif');
@@ -320,9 +325,7 @@ export class AuthService {
 
   async changePassword(identity: Identity, currentPassword: string, newPassword: string): Promise<TokenPair & { message: string }> {
     const user = await this.tenant.db.user.findUniqueOrThrow({ where: { id: identity.userId } });
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-      throw AppException.forbidden(ErrorCode.PASSWORD_INVALID, 'Mot de passe actuel incorrect');
-    }
+    await this.checkCurrentPassword(user, currentPassword, 'Mot de passe actuel incorrect');
     if (await verifyPassword(user.passwordHash, newPassword)) {
       throw AppException.badRequest(ErrorCode.PASSWORD_REUSED, 'Le nouveau mot de passe doit être différent', [{ field: 'newPassword', message: "identique à l'actuel" }]);
     }
@@ -397,9 +400,11 @@ export class AuthService {
     if (user.twoFactorEnabled) throw AppException.conflict(ErrorCode.MFA_ALREADY_ENABLED, 'La double authentification est déjà active');
     if (!user.twoFactorSecret) throw AppException.badRequest(ErrorCode.MFA_SETUP_REQUIRED, "Lancez d'abord la configuration (POST /api/auth/2fa/setup)");
     const secret = this.twoFactor.openSecret(user.id, user.twoFactorSecret);
+    await this.limiter.mfaAttempt(user.id);
     if (!(await this.twoFactor.checkTotp(user.id, secret, code))) {
       throw AppException.badRequest(ErrorCode.MFA_INVALID, 'Code invalide', [{ field: 'code', message: 'code invalide ou déjà utilisé' }]);
     }
+    await this.limiter.mfaOk(user.id);
     await this.tenant.tx(async (tx) => {
       await tx.user.update({ where: { id: user.id }, data: { twoFactorEnabled: true } });
       await this.audit.record({ action: AuditAction.UPDATE, resource: 'user', resourceId: user.id, details: { event: 'TWO_FACTOR_ENABLED' } }, tx);
@@ -411,7 +416,7 @@ export class AuthService {
   async disableTwoFactor(identity: Identity, password: string, code: string): Promise<{ message: string }> {
     const user = await this.tenant.db.user.findUniqueOrThrow({ where: { id: identity.userId } });
     if (!user.twoFactorEnabled) throw AppException.badRequest(ErrorCode.MFA_NOT_ENABLED, "La double authentification n'est pas active");
-    if (!(await verifyPassword(user.passwordHash, password))) throw AppException.forbidden(ErrorCode.PASSWORD_INVALID, 'Mot de passe incorrect');
+    await this.checkCurrentPassword(user, password, 'Mot de passe incorrect');
     if (!(await this.checkSecondFactor(user.id, user.twoFactorSecret, code))) {
       await this.security.record(SecurityEventType.MFA_FAILED, SecuritySeverity.MEDIUM, user.id);
       throw AppException.badRequest(ErrorCode.MFA_INVALID, 'Code invalide', [{ field: 'code', message: 'code invalide ou déjà utilisé' }]);
@@ -427,9 +432,19 @@ export class AuthService {
 
   // ---------- helpers ----------
 
-  /** A TOTP code (single-use) or an unused backup code (burnt on use). */
+  /**
+   * A TOTP code (single-use) or an unused backup code (burnt on use); 429 while the account is locked
+   * after too many wrong codes.
+   */
   private async checkSecondFactor(userId: string, sealedSecret: string | null, code: string): Promise<boolean> {
     if (!sealedSecret) return false;
+    await this.limiter.mfaAttempt(userId);
+    const ok = await this.matchSecondFactor(userId, sealedSecret, code);
+    if (ok) await this.limiter.mfaOk(userId);
+    return ok;
+  }
+
+  private async matchSecondFactor(userId: string, sealedSecret: string, code: string): Promise<boolean> {
     if (this.twoFactor.isTotpFormat(code)) {
       return this.twoFactor.checkTotp(userId, this.twoFactor.openSecret(userId, sealedSecret), code);
     }
@@ -439,6 +454,13 @@ export class AuthService {
       data: { usedAt: new Date() },
     });
     return count === 1;
+  }
+
+  /** A signed-in user's current password (403 PASSWORD_INVALID), with a lock after too many wrong ones. */
+  private async checkCurrentPassword(user: { id: string; passwordHash: string }, password: string, message: string): Promise<void> {
+    await this.limiter.passwordCheckAttempt(user.id);
+    if (!(await verifyPassword(user.passwordHash, password))) throw AppException.forbidden(ErrorCode.PASSWORD_INVALID, message);
+    await this.limiter.passwordCheckOk(user.id);
   }
 
   private async createToken(tx: TenantTx, userId: string, type: UserTokenType, token: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { SecurityEventType, SecuritySeverity } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
 import { AccessTokenService, TokenError } from '../../common/auth/access-token.service.js';
@@ -7,8 +7,11 @@ import { RequestContext } from '../../common/context/request-context.service.js'
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
 import { sha256 } from '../../common/security/tokens.js';
+import { AppConfig } from '../../config/app-config.service.js';
+import { EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
 import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
 import { TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
+import { RedisService } from '../../infra/redis/redis.module.js';
 import { SecurityEventService } from '../audit/audit.service.js';
 
 export interface SessionUser {
@@ -26,17 +29,27 @@ export interface TokenPair {
 /**
  * Access + refresh tokens. Refresh tokens are stored as SHA-256 hashes, rotate on every use, and belong
  * to a family: presenting a token that was already rotated means it was stolen or replayed, so the
- * whole family and every session of the user are revoked (SPEC §7.1).
+ * whole family and every session of the user are revoked (SPEC §7.1) — except within a short grace
+ * window after the rotation (REFRESH_REUSE_GRACE_SECONDS, as Auth0/Okta do): two tabs refreshing with
+ * the same token at once both get the winner's pair instead of being logged out everywhere.
  */
 @Injectable()
 export class SessionService {
+  private readonly logger = new Logger('Sessions');
+  private readonly graceMs: number;
+
   constructor(
     private readonly tokens: AccessTokenService,
     private readonly system: SystemPrismaService,
     private readonly ctx: RequestContext,
     private readonly security: SecurityEventService,
     private readonly identities: IdentityResolver,
-  ) {}
+    private readonly redis: RedisService,
+    private readonly crypto: EnvelopeCrypto,
+    config: AppConfig,
+  ) {
+    this.graceMs = config.get('REFRESH_REUSE_GRACE_SECONDS') * 1000;
+  }
 
   /** Opens a new session (new family) for `user`, inside the caller's transaction (runs as that user). */
   async open(user: SessionUser, tx: TenantTx): Promise<TokenPair> {
@@ -67,16 +80,18 @@ export class SessionService {
       const expired = e instanceof TokenError && e.reason === 'expired';
       throw AppException.unauthorized(expired ? ErrorCode.TOKEN_EXPIRED : ErrorCode.TOKEN_INVALID, expired ? 'Jeton de rafraîchissement expiré' : 'Jeton de rafraîchissement invalide');
     }
+    const presentedHash = sha256(presented);
     const stored = await this.system.refreshToken.findUnique({
-      where: { tokenHash: sha256(presented) },
+      where: { tokenHash: presentedHash },
       include: { user: { select: { id: true, email: true, role: true, companyId: true, isActive: true, deletedAt: true } } },
     });
     if (!stored || stored.userId !== payload.sub) {
       throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Jeton de rafraîchissement invalide');
     }
     if (stored.revokedAt) {
-      // Rotated already ⇒ somebody replays it: a theft signal. Revoked by logout/reset ⇒ simply dead.
-      if (stored.replacedById) await this.reuseDetected(stored.userId, stored.familyId);
+      // Rotated already ⇒ the other tab of a near-simultaneous refresh (grace), else a replay: a theft
+      // signal. Revoked by logout/reset ⇒ simply dead.
+      if (stored.replacedById) return (await this.graceReplay(stored.userId, presentedHash)) ?? this.reuseDetected(stored.userId, stored.familyId);
       throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Session fermée');
     }
     if (stored.expiresAt.getTime() <= Date.now()) {
@@ -89,6 +104,7 @@ export class SessionService {
 
     const next = this.tokens.signRefresh(user.id, stored.familyId);
     const nextHash = sha256(next.token);
+    const pair: TokenPair = { accessToken: this.tokens.signAccess(user), refreshToken: next.token };
     const won = await this.system.$transaction(async (tx) => {
       const created = await tx.refreshToken.create({
         data: {
@@ -105,16 +121,50 @@ export class SessionService {
         data: { revokedAt: new Date(), replacedById: created.id },
       });
       if (count !== 1) throw new ConcurrentRotation();
+      // before the commit: a concurrent loser, blocked on this row until then, finds the pair
+      await this.rememberRotation(presentedHash, pair);
       return true;
     }).catch((e) => {
       if (e instanceof ConcurrentRotation) return false;
       throw e;
     });
-    // Lost the race: another request rotated this token first, which is a reuse of the same token.
-    if (!won) await this.reuseDetected(user.id, stored.familyId);
+    // Lost the race: another request rotated this token first; within the grace window it gets that pair.
+    if (!won) return (await this.graceReplay(user.id, presentedHash)) ?? this.reuseDetected(user.id, stored.familyId);
 
     await this.security.record(SecurityEventType.TOKEN_REFRESH, SecuritySeverity.LOW, user.id);
-    return { accessToken: this.tokens.signAccess(user), refreshToken: next.token };
+    return pair;
+  }
+
+  /**
+   * Keeps the pair issued for a rotated token for the grace window, in Redis only (never in PostgreSQL):
+   * keyed by the hash of the presented token, sealed with the envelope crypto (AAD bound to that hash),
+   * expiring with the window. A Redis dump alone gives no usable token. Best effort: without it, a loser
+   * is treated as a replay, as before.
+   */
+  private async rememberRotation(presentedHash: string, pair: TokenPair): Promise<void> {
+    if (this.graceMs <= 0) return;
+    const sealed = this.crypto.encryptToString(JSON.stringify(pair), `refresh-grace:${presentedHash}`);
+    await this.redis.client.set(this.redis.key('refresh-grace', presentedHash), sealed, 'PX', this.graceMs).catch((e: Error) => {
+      this.logger.warn({ message: 'refresh grace pair not stored', error: e.name });
+    });
+  }
+
+  /**
+   * The winner's pair for a token rotated less than the grace window ago, if its successor is still live;
+   * null otherwise (the caller then treats the presentation as a replay).
+   */
+  private async graceReplay(userId: string, presentedHash: string): Promise<TokenPair | null> {
+    if (this.graceMs <= 0) return null;
+    const sealed = await this.redis.client.get(this.redis.key('refresh-grace', presentedHash));
+    if (!sealed) return null;
+    // the database's revocation time decides, not only the Redis TTL
+    const row = await this.system.refreshToken.findUnique({ where: { tokenHash: presentedHash }, select: { revokedAt: true, replacedById: true } });
+    if (!row?.revokedAt || !row.replacedById || Date.now() - row.revokedAt.getTime() >= this.graceMs) return null;
+    const successor = await this.system.refreshToken.findUnique({ where: { id: row.replacedById }, select: { revokedAt: true } });
+    if (!successor || successor.revokedAt) return null;
+    const pair = JSON.parse(this.crypto.decryptFromString(sealed, `refresh-grace:${presentedHash}`)) as TokenPair;
+    await this.security.record(SecurityEventType.TOKEN_REFRESH, SecuritySeverity.LOW, userId, { grace: true });
+    return pair;
   }
 
   /** Revokes one session (by its presented token) or, without a token, all sessions of `userId`. */

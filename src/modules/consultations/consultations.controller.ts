@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { Role } from '@prisma/client';
 import type { Response } from 'express';
 import { CurrentUser, Roles } from '../../common/auth/decorators.js';
@@ -41,7 +41,8 @@ export class ConsultationsController {
   @Post()
   @Roles(Role.EMPLOYEE)
   @ApiOperation({ summary: 'CO1 — Réserver un créneau (anti double réservation garanti par la base)' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Rejouer la même clé renvoie la même consultation (8–100 caractères)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Rejouer la même clé avec la même demande renvoie la même consultation ; avec une autre demande : 422 IDEMPOTENCY_KEY_MISMATCH (8–100 caractères)' })
+  @ApiUnprocessableEntityResponse({ description: 'IDEMPOTENCY_KEY_MISMATCH' })
   @ApiCreatedResponse({ type: ConsultationResponseDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_ERROR, SLOT_IN_PAST, OUTSIDE_AVAILABILITY, FORMAT_NOT_OFFERED, DURATION_MISMATCH, SLOT_TOO_FAR' })
   @ApiConflictResponse({ description: 'SLOT_UNAVAILABLE, EMPLOYEE_SLOT_CONFLICT' })

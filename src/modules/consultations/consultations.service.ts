@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { AuditAction, ConsultationEventType, ConsultationFormat, ConsultationStatus, NotificationType, Prisma, Role } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '../../common/context/request-context.js';
 import { RequestContext } from '../../common/context/request-context.service.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
+import { sha256 } from '../../common/security/tokens.js';
 import { pgError } from '../../infra/prisma/db-errors.js';
 import { pageArgs, pageInfo } from '../../common/pagination/pagination.js';
 import { AppConfig } from '../../config/app-config.service.js';
@@ -32,6 +33,14 @@ const VIEW = {
 type ConsultationView = Prisma.ConsultationGetPayload<{ select: typeof VIEW }>;
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,100}$/;
+
+/**
+ * What makes two booking requests "the same" for an Idempotency-Key: every field of the body, normalised
+ * (uuid case, one ISO form of the instant, absent duration as empty), so a retry of the same request matches.
+ */
+function bookingFingerprint(dto: BookConsultationDto): string {
+  return sha256([dto.practitionerId.toLowerCase(), dto.scheduledAt.toISOString(), dto.duration ?? '', dto.format].join('|'));
+}
 
 /** What one state-machine step changes besides the status, records, and causes. */
 interface TransitionStep {
@@ -65,8 +74,9 @@ export class ConsultationsService {
       throw AppException.badRequest(ErrorCode.IDEMPOTENCY_KEY_INVALID, 'En-tête Idempotency-Key invalide (8 à 100 caractères [A-Za-z0-9_.:-])', [{ field: 'Idempotency-Key', message: 'format invalide' }]);
     }
     const employeeId = me.employeeId!;
+    const fingerprint = idempotencyKey ? bookingFingerprint(dto) : null;
     if (idempotencyKey) {
-      const previous = await this.findByIdempotencyKey(employeeId, idempotencyKey);
+      const previous = await this.findByIdempotencyKey(employeeId, idempotencyKey, fingerprint!);
       if (previous) return { consultation: previous, replayed: true };
     }
 
@@ -107,6 +117,7 @@ export class ConsultationsService {
             // generated once, at booking (SPEC §8.1); a room only makes sense online
             roomName: dto.format === ConsultationFormat.VIDEO ? `huntzen-${id}-${Date.now()}` : null,
             idempotencyKey: idempotencyKey ?? null,
+            requestFingerprint: fingerprint,
           },
           select: { id: true },
         });
@@ -120,7 +131,7 @@ export class ConsultationsService {
     } catch (e) {
       const { code, constraint } = pgError(e);
       if (idempotencyKey && code === '23505') {
-        const previous = await this.findByIdempotencyKey(employeeId, idempotencyKey);
+        const previous = await this.findByIdempotencyKey(employeeId, idempotencyKey, fingerprint!);
         if (previous) return { consultation: previous, replayed: true };
       }
       if (code === '23P01') {
@@ -473,9 +484,20 @@ export class ConsultationsService {
     };
   }
 
-  private async findByIdempotencyKey(employeeId: string, idempotencyKey: string) {
-    const c = await this.tenant.db.consultation.findUnique({ where: { employeeId_idempotencyKey: { employeeId, idempotencyKey } }, select: VIEW });
-    return c ? this.toDto(c, this.ctx.requireIdentity) : null;
+  /** The booking first made with this key, or 422 when the key now comes with another request. */
+  private async findByIdempotencyKey(employeeId: string, idempotencyKey: string, fingerprint: string) {
+    const c = await this.tenant.db.consultation.findUnique({
+      where: { employeeId_idempotencyKey: { employeeId, idempotencyKey } },
+      select: { ...VIEW, requestFingerprint: true },
+    });
+    if (!c) return null;
+    // NULL: booked before fingerprints were stored, nothing to compare
+    if (c.requestFingerprint !== null && c.requestFingerprint !== fingerprint) {
+      throw new AppException(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.IDEMPOTENCY_KEY_MISMATCH, 'Cette clé Idempotency-Key a déjà servi pour une autre demande de réservation', [
+        { field: 'Idempotency-Key', message: 'déjà utilisée avec un autre corps de requête' },
+      ]);
+    }
+    return this.toDto(c, this.ctx.requireIdentity);
   }
 
   private async list(me: Identity, where: Prisma.ConsultationWhereInput, q: ListConsultationsQueryDto, order: 'asc' | 'desc') {
