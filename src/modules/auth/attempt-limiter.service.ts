@@ -73,7 +73,7 @@ export class AttemptLimiter {
 
   /** A right password: the account's failures (its reservation included) are forgiven. */
   async loginPasswordOk(email: string): Promise<void> {
-    await this.redis.client.del(this.key('login-account-fail', emailKey(email)));
+    await this.redis.guard(() => this.redis.client.del(this.key('login-account-fail', emailKey(email))));
   }
 
   /** Before checking a 2FA code: 429 while locked, else the attempt counts as wrong until `mfaOk`. */
@@ -82,7 +82,7 @@ export class AttemptLimiter {
   }
 
   async mfaOk(userId: string): Promise<void> {
-    await this.redis.client.del(this.key('mfa-fail', userId));
+    await this.redis.guard(() => this.redis.client.del(this.key('mfa-fail', userId)));
   }
 
   /** Before checking the current password of a signed-in user (same rule as `mfaAttempt`). */
@@ -91,7 +91,7 @@ export class AttemptLimiter {
   }
 
   async passwordCheckOk(userId: string): Promise<void> {
-    await this.redis.client.del(this.key('password-fail', userId));
+    await this.redis.guard(() => this.redis.client.del(this.key('password-fail', userId)));
   }
 
   private key(bucket: string, id: string): string {
@@ -100,7 +100,10 @@ export class AttemptLimiter {
 
   private async enter(buckets: Array<[key: string, limit: number, mode: Mode]>): Promise<void> {
     const args = buckets.flatMap(([, limit, mode]) => [String(limit), mode]);
-    const [blocked, msLeft] = (await this.redis.client.eval(ENTER, buckets.length, ...buckets.map(([key]) => key), String(this.windowMs), ...args)) as [number, number];
+    // fails closed: with Redis down this answers 503 (RedisUnavailableError), never unlimited guessing
+    const [blocked, msLeft] = (await this.redis.guard(() =>
+      this.redis.client.eval(ENTER, buckets.length, ...buckets.map(([key]) => key), String(this.windowMs), ...args),
+    )) as [number, number];
     if (blocked) throw AppException.tooManyRequests(Math.ceil(msLeft / 1000));
   }
 }

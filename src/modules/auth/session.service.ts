@@ -144,7 +144,7 @@ export class SessionService {
   private async rememberRotation(presentedHash: string, pair: TokenPair): Promise<void> {
     if (this.graceMs <= 0) return;
     const sealed = this.crypto.encryptToString(JSON.stringify(pair), `refresh-grace:${presentedHash}`);
-    await this.redis.client.set(this.redis.key('refresh-grace', presentedHash), sealed, 'PX', this.graceMs).catch((e: Error) => {
+    await this.redis.guard(() => this.redis.client.set(this.redis.key('refresh-grace', presentedHash), sealed, 'PX', this.graceMs)).catch((e: Error) => {
       this.logger.warn({ message: 'refresh grace pair not stored', error: e.name });
     });
   }
@@ -155,7 +155,8 @@ export class SessionService {
    */
   private async graceReplay(userId: string, presentedHash: string): Promise<TokenPair | null> {
     if (this.graceMs <= 0) return null;
-    const sealed = await this.redis.client.get(this.redis.key('refresh-grace', presentedHash));
+    // Redis down: 503 (the client retries) rather than taking a concurrent tab for a replay and revoking all
+    const sealed = await this.redis.guard(() => this.redis.client.get(this.redis.key('refresh-grace', presentedHash)));
     if (!sealed) return null;
     // the database's revocation time decides, not only the Redis TTL
     const row = await this.system.refreshToken.findUnique({ where: { tokenHash: presentedHash }, select: { revokedAt: true, replacedById: true } });
