@@ -49,7 +49,11 @@ async function eventually(fn: () => Promise<boolean>, timeoutMs = 20_000): Promi
 }
 
 describe('Redis stopped', () => {
-  beforeAll(async () => services.stopRedis());
+  // once the app has noticed (the first request after the stop may pay up to REDIS_WAIT_MS to find out)
+  beforeAll(async () => {
+    await services.stopRedis();
+    await eventually(async () => (await ctx.http.get('/health/ready')).status === 503);
+  });
   afterAll(async () => services.start());
 
   it('a request that does not need Redis still answers 200, fast (rate limiting fails open)', async () => {
@@ -91,7 +95,10 @@ describe('Redis back', () => {
 });
 
 describe('PostgreSQL stopped', () => {
-  beforeAll(async () => services.stopPostgres());
+  beforeAll(async () => {
+    await services.stopPostgres();
+    await eventually(async () => (await ctx.http.get('/health/ready')).status === 503);
+  });
   afterAll(async () => services.start());
 
   it('an authenticated read answers 503 SERVICE_UNAVAILABLE with Retry-After, fast', async () => {
@@ -169,7 +176,7 @@ describe('processes', () => {
   beforeAll(async () => {
     smtpPort = ctx.sink.port;
     await buildOnce();
-  }, 120_000);
+  }, 300_000); // tsc of the whole api: ~15 s alone, minutes on a loaded machine
   afterEach(async () => {
     for (const p of spawned) p.kill();
     spawned = [];
