@@ -399,11 +399,12 @@ describe('audit_logs', () => {
 
 // ───────────────────────────── triggers and constraints ─────────────────────────────
 describe('consultation triggers', () => {
-  it('computes 3000 s / 50 min for 14:02:00Z → 14:52:00Z, run by the practitioner as huntzen_app', async () => {
+  // App callers get server time (write-guards.e2e-spec.ts): chosen timestamps need the system role.
+  it('computes 3000 s / 50 min for 14:02:00Z → 14:52:00Z', async () => {
     const started = at(14, 2);
     const ended = at(14, 52);
-    await asApp(ctx.prac1, (c) => c.query(`UPDATE consultations SET status = 'IN_PROGRESS', started_at = $2 WHERE id = $1`, [F.consA1, started]));
-    await asApp(ctx.prac1, (c) => c.query(`UPDATE consultations SET status = 'COMPLETED', ended_at = $2, billing_status = 'VALIDATED' WHERE id = $1`, [F.consA1, ended]));
+    await sys.query(`UPDATE consultations SET status = 'IN_PROGRESS', started_at = $2 WHERE id = $1`, [F.consA1, started]);
+    await sys.query(`UPDATE consultations SET status = 'COMPLETED', ended_at = $2, billing_status = 'VALIDATED' WHERE id = $1`, [F.consA1, ended]);
     const { rows } = await sys.query('SELECT actual_duration_seconds, actual_duration FROM consultations WHERE id = $1', [F.consA1]);
     expect(rows[0]).toEqual({ actual_duration_seconds: 3000, actual_duration: 50 });
     // Client-written durations are ignored: the timestamps decide.
@@ -413,22 +414,25 @@ describe('consultation triggers', () => {
   });
 
   it('refuses COMPLETED without started_at and ended_at', async () => {
-    await expect(affected(ctx.prac1, `UPDATE consultations SET status = 'COMPLETED' WHERE id = $1`, [F.consA2])).rejects.toMatchObject({
+    // for a participant this is not even a transition (SCHEDULED → COMPLETED)
+    await expect(affected(ctx.prac1, `UPDATE consultations SET status = 'COMPLETED' WHERE id = $1`, [F.consA2])).rejects.toMatchObject({ code: '42501' });
+    await expect(sys.query(`UPDATE consultations SET status = 'COMPLETED' WHERE id = $1`, [F.consA2])).rejects.toMatchObject({
       code: '23514',
       message: expect.stringContaining('cannot be COMPLETED without started_at and ended_at'),
     });
-    await expect(sys.query(`UPDATE consultations SET status = 'COMPLETED' WHERE id = $1`, [F.consA2])).rejects.toMatchObject({ code: '23514' });
   });
 
   it('audits the update with whitelisted columns only (no cancel_reason, notes, room_password)', async () => {
     const secret = `secret-reason-${tag}`;
+    // each party writes its own private columns along with an audited change
+    await sys.query(`UPDATE consultations SET room_password = $2 WHERE id = $1`, [F.consA2, secret]);
+    await asApp(ctx.prac1, (c) => c.query(`UPDATE consultations SET status = 'CONFIRMED', notes = $2 WHERE id = $1`, [F.consA2, secret]));
     await asApp(ctx.empA2, (c) =>
-      c.query(
-        `UPDATE consultations SET status = 'CANCELLED', cancelled_at = now(), cancelled_by = $2, cancel_reason = $3,
-                notes = $3, room_password = $3 WHERE id = $1`,
-        [F.consA2, F.userEmpA2, secret],
-      ),
+      c.query(`UPDATE consultations SET status = 'CANCELLED', cancelled_at = now(), cancelled_by = $2, cancel_reason = $3 WHERE id = $1`, [F.consA2, F.userEmpA2, secret]),
     );
+    const confirmed = await sys.query(`SELECT changes_before, changes_after FROM audit_logs WHERE resource = 'consultation' AND resource_id = $1 AND changes_after->>'status' = 'CONFIRMED'`, [F.consA2]);
+    expect(confirmed.rows).toHaveLength(1);
+    expect(JSON.stringify(confirmed.rows[0])).not.toContain(secret);
     const { rows } = await sys.query(
       `SELECT user_id, user_role, action, resource, is_sensitive, company_id, changes_before, changes_after, details
          FROM audit_logs WHERE resource = 'consultation' AND resource_id = $1 AND changes_after ? 'cancelled_at'`,
@@ -437,7 +441,7 @@ describe('consultation triggers', () => {
     expect(rows).toHaveLength(1);
     const log = rows[0];
     expect(log).toMatchObject({ user_id: F.userEmpA2, user_role: 'EMPLOYEE', action: 'UPDATE', resource: 'consultation', is_sensitive: true, company_id: F.companyA });
-    expect(log.changes_before.status).toBe('SCHEDULED');
+    expect(log.changes_before.status).toBe('CONFIRMED');
     expect(log.changes_after.status).toBe('CANCELLED');
     for (const key of ['cancel_reason', 'notes', 'room_password']) {
       expect(log.changes_before).not.toHaveProperty(key);

@@ -33,7 +33,11 @@ function toRuleDto(a: Availability): AvailabilityRuleDto {
   };
 }
 
-function toExceptionDto(a: Availability): AvailabilityExceptionDto {
+/** The owner's own reads join its private reasons (owner-only under RLS, never read for slots). */
+const WITH_REASON = { privateReason: { select: { reason: true } } } as const;
+type AvailabilityWithReason = Availability & { privateReason: { reason: string } | null };
+
+function toExceptionDto(a: AvailabilityWithReason): AvailabilityExceptionDto {
   return {
     id: a.id,
     type: a.type,
@@ -42,7 +46,7 @@ function toExceptionDto(a: Availability): AvailabilityExceptionDto {
     startTime: a.startTime,
     endTime: a.endTime,
     slotDuration: a.slotDuration,
-    reason: a.reason,
+    reason: a.privateReason?.reason ?? null,
     createdAt: a.createdAt,
   };
 }
@@ -75,6 +79,7 @@ export class AvailabilityService {
     const practitionerId = this.practitionerId(me);
     const rows = await this.tenant.db.availability.findMany({
       where: { practitionerId },
+      include: WITH_REASON,
       orderBy: [{ dayOfWeek: 'asc' }, { startTime: 'asc' }, { date: 'asc' }, { createdAt: 'asc' }],
     });
     return {
@@ -168,8 +173,9 @@ export class AvailabilityService {
           startTime: dto.startTime ?? null,
           endTime: dto.endTime ?? null,
           slotDuration,
-          reason: dto.reason || null,
+          ...(dto.reason ? { privateReason: { create: { reason: dto.reason } } } : {}),
         },
+        include: WITH_REASON,
       });
       await this.audit.record({ action: AuditAction.CREATE, resource: 'availability', resourceId: created.id, details: { event: 'AVAILABILITY_EXCEPTION_CREATED' } }, tx);
       return created;
