@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AvailabilityType, Prisma } from '@prisma/client';
+import { AvailabilityType } from '@prisma/client';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode, ErrorDetail } from '../../common/errors/error-codes.js';
 import { AppConfig } from '../../config/app-config.service.js';
@@ -107,14 +107,17 @@ export class SlotsService {
     return result;
   }
 
-  /** Two queries for any number of practitioners: rules + exceptions (as the caller), then busy ranges. */
+  /**
+   * Two queries for any number of practitioners, in one transaction as the caller (one pooled connection):
+   * rules + exceptions, then busy ranges.
+   */
   private async agendas(owners: AgendaOwner[], range: DateRange, now: Date, tx?: TenantTx): Promise<Map<string, AgendaInput>> {
     const ids = owners.map((o) => o.id);
     // local dates vary by zone (±14 h): the UTC window is widened by a day on each side
     const windowStart = new Date(dateToUtcMidnight(range.from) - DAY);
     const windowEnd = new Date(dateToUtcMidnight(range.to) + 2 * DAY);
-    const [rows, busyRows] = await Promise.all([
-      (tx ?? this.tenant.db).availability.findMany({
+    const load = (db: TenantTx) => Promise.all([
+      db.availability.findMany({
         where: {
           practitionerId: { in: ids },
           isActive: true,
@@ -128,8 +131,9 @@ export class SlotsService {
       // An employee may not read other people's consultations under RLS, yet must not be offered a taken
       // slot: a SECURITY DEFINER function returns merged busy ranges only (never who booked, nor which
       // consultation), for practitioners the caller may see.
-      this.busyRanges(ids, windowStart, windowEnd, tx),
+      this.busyRanges(db, ids, windowStart, windowEnd),
     ]);
+    const [rows, busyRows] = await (tx ? load(tx) : this.tenant.tx(load));
 
     const rules = new Map<string, RecurringRule[]>();
     const exceptions = new Map<string, DayException[]>();
@@ -164,10 +168,9 @@ export class SlotsService {
   }
 
   /** `practitioner_busy_ranges` (migration 20261129000200): blocked [start, end) ranges per practitioner. */
-  private busyRanges(ids: string[], from: Date, to: Date, tx?: TenantTx) {
-    const query = Prisma.sql`SELECT practitioner_id::text AS practitioner_id, starts_at, ends_at
+  private busyRanges(db: TenantTx, ids: string[], from: Date, to: Date) {
+    return db.$queryRaw<{ practitioner_id: string; starts_at: Date; ends_at: Date }[]>`
+      SELECT practitioner_id::text AS practitioner_id, starts_at, ends_at
       FROM practitioner_busy_ranges(${ids}::uuid[], ${from}::timestamptz, ${to}::timestamptz)`;
-    type Row = { practitioner_id: string; starts_at: Date; ends_at: Date };
-    return tx ? tx.$queryRaw<Row[]>(query) : this.tenant.queryRaw<Row[]>(query);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '@prisma/client';
-import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
+import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { Period, REPORT_TIME_ZONE } from './period.js';
 
 export interface EmployeeUsage {
@@ -21,14 +21,17 @@ export interface EmployeeUsage {
 export class EmployeeStatsService {
   constructor(private readonly tenant: TenantPrisma) {}
 
-  async forEmployees(employeeIds: string[], period: Period): Promise<Map<string, EmployeeUsage>> {
+  /** Pass the caller's transaction to count in it (no second pooled connection). */
+  async forEmployees(employeeIds: string[], period: Period, tx?: TenantTx): Promise<Map<string, EmployeeUsage>> {
     const usage = new Map<string, EmployeeUsage>();
     if (employeeIds.length === 0) return usage;
-    const rows = await this.tenant.queryRaw<{ employee_id: string; consultation_count: number; total_minutes: number }[]>(Prisma.sql`
+    type Row = { employee_id: string; consultation_count: number; total_minutes: number };
+    const query = Prisma.sql`
       SELECT employee_id::text AS employee_id, consultation_count, total_duration_minutes AS total_minutes
       FROM employee_usage_counts(${employeeIds}::uuid[],
                                  (${period.start}::timestamp AT TIME ZONE ${REPORT_TIME_ZONE}),
-                                 (${period.end}::timestamp AT TIME ZONE ${REPORT_TIME_ZONE}))`);
+                                 (${period.end}::timestamp AT TIME ZONE ${REPORT_TIME_ZONE}))`;
+    const rows = await (tx ? tx.$queryRaw<Row[]>(query) : this.tenant.queryRaw<Row[]>(query));
     for (const r of rows) usage.set(r.employee_id, { consultationCount: r.consultation_count, totalDurationMinutes: r.total_minutes });
     return usage;
   }

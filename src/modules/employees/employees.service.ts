@@ -130,13 +130,13 @@ export class EmployeesService {
           }
         : {}),
     };
-    const [rows, total] = await this.tenant.tx(async (tx) =>
-      Promise.all([
+    const { rows, total, usage } = await this.tenant.tx(async (tx) => {
+      const [rows, total] = await Promise.all([
         tx.employee.findMany({ where, select: HR_VIEW, orderBy: [{ lastName: 'asc' }, { firstName: 'asc' }, { id: 'asc' }], ...pageArgs(q) }),
         tx.employee.count({ where }),
-      ]),
-    );
-    const usage = await this.stats.forEmployees(rows.map((r) => r.id), period);
+      ]);
+      return { rows, total, usage: await this.stats.forEmployees(rows.map((r) => r.id), period, tx) };
+    });
     return { employees: rows.map((r) => toHrDto(r, period, usage.get(r.id))), ...pageInfo(total, q), period: period.label, notice: GDPR_NOTICE };
   }
 
