@@ -31,7 +31,7 @@ afterAll(async () => {
   await services?.start();
   await ctx?.close();
   await services?.close();
-}, 120_000);
+}, 240_000);
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ res: T; ms: number }> {
   const t0 = performance.now();
@@ -128,7 +128,11 @@ describe('PostgreSQL back', () => {
 
 // ───────────────────────────── processes ─────────────────────────────
 const GRACE_MS = 4000;
-const SLACK_MS = 1500; // signal delivery and process exit around the grace period
+// Measured from outside, a process's exit also includes signal delivery and scheduling, which a loaded
+// 2-core machine stretches by seconds; the grace period itself is checked on the process's own clock.
+const OUTSIDE_SLACK_MS = 6000;
+// Each test starts a process (a few seconds alone, much longer on a loaded machine).
+const PROCESS_TEST_MS = 120_000;
 let smtpPort: number;
 let spawned: RunningProcess[] = [];
 
@@ -154,7 +158,7 @@ async function startApi(extra: Record<string, string> = {}) {
   const proc = startProcess('main', env);
   spawned.push(proc);
   const base = `http://127.0.0.1:${env.PORT}`;
-  await eventually(async () => (await fetch(`${base}/health`).catch(() => null))?.status === 200, 30_000);
+  await eventually(async () => (await fetch(`${base}/health`).catch(() => null))?.status === 200, 90_000);
   return { proc, base, env };
 }
 
@@ -162,14 +166,16 @@ async function startWorker(extra: Record<string, string> = {}) {
   const env = await processEnv(extra);
   const proc = startProcess('worker', env);
   spawned.push(proc);
-  await proc.waitForOutput(/worker started/);
+  await proc.waitForOutput(/worker started/, 90_000);
   return { proc, env };
 }
 
 function expectCleanExit(result: { code: number | null; signal: NodeJS.Signals | null; ms: number }, output: string) {
   expect(result, output.slice(-2000)).toMatchObject({ code: 0, signal: null });
-  expect(result.ms).toBeLessThan(GRACE_MS + SLACK_MS);
-  expect(output).toMatch(/stopped in \d+ ms/);
+  const own = /stopped in (\d+) ms/.exec(output);
+  expect(own, output.slice(-2000)).not.toBeNull();
+  expect(Number(own![1])).toBeLessThanOrEqual(GRACE_MS + 1000); // the deadline timer fires late on a loaded machine
+  expect(result.ms).toBeLessThan(GRACE_MS + OUTSIDE_SLACK_MS);
 }
 
 describe('processes', () => {
@@ -181,7 +187,7 @@ describe('processes', () => {
     for (const p of spawned) p.kill();
     spawned = [];
     await services.start();
-  });
+  }, PROCESS_TEST_MS);
 
   it('the api stops within the grace period with exit 0 while Redis is down, naming what it could not close', async () => {
     const { proc } = await startApi();
@@ -189,13 +195,13 @@ describe('processes', () => {
     const result = await proc.stop('SIGTERM');
     expectCleanExit(result, proc.output());
     expect(proc.output()).toMatch(/not closed cleanly: .*redis/i);
-  });
+  }, PROCESS_TEST_MS);
 
   it('the api stops within the grace period with exit 0 while PostgreSQL is down', async () => {
     const { proc } = await startApi();
     await services.stopPostgres();
     expectCleanExit(await proc.stop('SIGTERM'), proc.output());
-  });
+  }, PROCESS_TEST_MS);
 
   it('the worker stops within the grace period with exit 0 while Redis is down', async () => {
     const { proc } = await startWorker();
@@ -203,13 +209,13 @@ describe('processes', () => {
     const result = await proc.stop('SIGTERM');
     expectCleanExit(result, proc.output());
     expect(proc.output()).toMatch(/not closed cleanly: .*redis/i);
-  });
+  }, PROCESS_TEST_MS);
 
   it('the worker stops within the grace period with exit 0 while PostgreSQL is down', async () => {
     const { proc } = await startWorker();
     await services.stopPostgres();
     expectCleanExit(await proc.stop('SIGTERM'), proc.output());
-  });
+  }, PROCESS_TEST_MS);
 
   it('the worker stops within the grace period while its SMTP server hangs mid-send', async () => {
     // accepts connections and never greets: the e-mail job is stuck in the SMTP handshake
@@ -228,7 +234,7 @@ describe('processes', () => {
     } finally {
       silent.close();
     }
-  });
+  }, PROCESS_TEST_MS);
 
   it('the api starts while Redis is down: alive, not ready (naming Redis), ready by itself once Redis is back', async () => {
     await services.stopRedis();
@@ -240,7 +246,7 @@ describe('processes', () => {
     expect(body.details).toMatchObject({ redis: { status: 'down' }, postgres: { status: 'up' } });
     await services.start();
     await eventually(async () => (await fetch(`${base}/health/ready`)).status === 200);
-  });
+  }, PROCESS_TEST_MS);
 
   it('the api starts while PostgreSQL is down: alive, not ready (naming PostgreSQL), ready by itself once it is back', async () => {
     await services.stopPostgres();
@@ -250,7 +256,7 @@ describe('processes', () => {
     expect((await ready.json()).details).toMatchObject({ postgres: { status: 'down' }, redis: { status: 'up' } });
     await services.start();
     await eventually(async () => (await fetch(`${base}/health/ready`)).status === 200);
-  });
+  }, PROCESS_TEST_MS);
 
   it('the worker starts while Redis is down and processes jobs once Redis is back', async () => {
     await services.stopRedis();
@@ -263,5 +269,5 @@ describe('processes', () => {
     } finally {
       await queue.close();
     }
-  });
+  }, PROCESS_TEST_MS);
 });
