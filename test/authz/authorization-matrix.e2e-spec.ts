@@ -69,5 +69,6 @@ describe('authorization matrix', () => {
       matrix[`${route.method} ${route.path}`] = row;
     }
     await expect(JSON.stringify(matrix, null, 2) + '\n').toMatchFileSnapshot('./authorization-matrix.snapshot.json');
-  });
+    // six requests per route, one after the other: grows with every module (the default 30 s is too short)
+  }, 180_000);
 });
