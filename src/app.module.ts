@@ -12,6 +12,7 @@ import { AppThrottlerGuard } from './infra/throttle/rate-limit.js';
 import { RedisThrottlerStorage, ThrottleStorageModule } from './infra/throttle/redis-throttler.storage.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { AvailabilityModule } from './modules/availability/availability.module.js';
+import { ClinicalNotesModule } from './modules/clinical-notes/clinical-notes.module.js';
 import { CompaniesModule } from './modules/companies/companies.module.js';
 import { EmployeesModule } from './modules/employees/employees.module.js';
 import { ConsultationsModule } from './modules/consultations/consultations.module.js';
@@ -52,6 +53,7 @@ export class AppModule implements NestModule {
         EmployeesModule,
         ConsultationsModule,
         ReviewsModule,
+        ClinicalNotesModule,
         FilesModule,
         PractitionersModule,
         AvailabilityModule,

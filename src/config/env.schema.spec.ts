@@ -28,6 +28,14 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ...base, JWT_REFRESH_SECRET: base.JWT_SECRET })).toThrow(/must differ/);
   });
 
+  it('keeps deleted clinical notes 20 years by default; the retention is configurable within 1–100 years', () => {
+    expect(validateEnv(base).CLINICAL_NOTE_RETENTION_YEARS).toBe(20);
+    expect(validateEnv({ ...base, CLINICAL_NOTE_RETENTION_YEARS: '30' }).CLINICAL_NOTE_RETENTION_YEARS).toBe(30);
+    for (const bad of ['0', '101', 'twenty']) {
+      expect(() => validateEnv({ ...base, CLINICAL_NOTE_RETENTION_YEARS: bad })).toThrow(/CLINICAL_NOTE_RETENTION_YEARS/);
+    }
+  });
+
   it('accepts a lone ENCRYPTION_KEY (SPEC §9.3) and rejects a wrong length', () => {
     const { ENCRYPTION_KEYS: _drop, ...rest } = base;
     expect(() => validateEnv({ ...rest, ENCRYPTION_KEY: 'cd'.repeat(32) })).not.toThrow();

@@ -154,6 +154,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() TURN_USERNAME?: string;
   @IsOptional() @IsString() TURN_CREDENTIAL?: string;
 
+  /** Soft-deleted clinical notes are hard-deleted this many years after their deletion (SPEC §6.8: 20 years). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100) CLINICAL_NOTE_RETENTION_YEARS = 20;
+
   @IsString() LOG_LEVEL = 'info';
 }
 

@@ -1,9 +1,14 @@
 import { Module } from '@nestjs/common';
 import { MailProcessor } from '../infra/mail/mail.processor.js';
 import { OutboxProcessor } from '../infra/outbox/outbox.processor.js';
+import { ClinicalNotesRetentionProcessor } from '../modules/clinical-notes/clinical-notes-retention.processor.js';
+import { ClinicalNotesRetentionModule } from '../modules/clinical-notes/clinical-notes.module.js';
 import { RemindersProcessor } from '../modules/consultations/reminders.processor.js';
 import { NotificationsProcessor } from '../modules/notifications/notifications.processor.js';
 
 /** Every BullMQ processor; loaded by the worker process, or by the api when WORKER_EMBEDDED=true. */
-@Module({ providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor] })
+@Module({
+  imports: [ClinicalNotesRetentionModule],
+  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor],
+})
 export class ProcessorsModule {}

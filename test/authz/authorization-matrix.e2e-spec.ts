@@ -69,5 +69,5 @@ describe('authorization matrix', () => {
       matrix[`${route.method} ${route.path}`] = row;
     }
     await expect(JSON.stringify(matrix, null, 2) + '\n').toMatchFileSnapshot('./authorization-matrix.snapshot.json');
-  }, 120_000); // several hundred sequential requests: ~25 s alone, past the 30 s default beside the 1,000-row import
+  }, 300_000); // six sequential requests per route: ~25 s alone, minutes on a loaded machine
 });

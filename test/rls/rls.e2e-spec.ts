@@ -346,7 +346,8 @@ describe('medical data', () => {
     const other = await asApp(ctx.prac2, (c) => c.query('SELECT id FROM clinical_notes'));
     expect(other.rows.map((r) => r.id)).toEqual([F.noteP2]);
     await expect(asApp(ctx.prac1, (c) => insert(c, 'clinical_notes', { ...sampleRow('clinical_notes'), consultation_id: F.consB1 }))).rejects.toMatchObject({ code: '42501' });
-    await expect(asApp(ctx.prac1, (c) => c.query(`DELETE FROM clinical_notes WHERE id = $1`, [F.noteP1]))).resolves.toMatchObject({ rowCount: 0 });
+    // no DELETE privilege at all (soft delete only; see test/rls/clinical-notes.e2e-spec.ts)
+    await expect(asApp(ctx.prac1, (c) => c.query(`DELETE FROM clinical_notes WHERE id = $1`, [F.noteP1]))).rejects.toMatchObject({ code: '42501' });
   });
 
   it('an employee sees only its own journal entries and consultations, never clinical notes', async () => {

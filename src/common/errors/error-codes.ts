@@ -62,6 +62,9 @@ export const ErrorCode = {
   // reviews
   REVIEW_EXISTS: 'REVIEW_EXISTS',
   CONSULTATION_NOT_COMPLETED: 'CONSULTATION_NOT_COMPLETED',
+  // clinical notes
+  CONSULTATION_NOT_STARTED: 'CONSULTATION_NOT_STARTED',
+  NOTE_INTEGRITY_ERROR: 'NOTE_INTEGRITY_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
