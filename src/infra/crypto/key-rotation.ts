@@ -214,7 +214,7 @@ export async function rotateDataKeys(db: Queryable, crypto: EnvelopeCrypto, opts
       }
     }
     stats.remaining = await remaining(db, target, crypto);
-    log(`${target.name}: done, re-wrapped ${stats.rewrapped}, failed ${stats.failed}, skipped ${stats.skipped}, remaining ${stats.remaining}`);
+    log(`${target.name}: ${interrupted ? 'stopped' : 'done'}, re-wrapped ${stats.rewrapped}, failed ${stats.failed}, skipped ${stats.skipped}, remaining ${stats.remaining}`);
   }
   const complete = !interrupted && tables.every((t) => t.remaining === 0 && t.failed === 0);
   return { currentVersion: current, tables, interrupted, complete };
