@@ -77,6 +77,10 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(/^v\d+$/)
   ENCRYPTION_KEY_CURRENT?: string;
 
+  /** Rows per batch of `npm run keys:rotate` (each batch is one short UPDATE). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  KEY_ROTATION_BATCH_SIZE = 500;
+
   @IsString() JITSI_DOMAIN = 'meet.huntzen.care';
   @IsString() JITSI_APP_ID = 'huntzen_app';
   @IsString() @MinLength(16) JITSI_SECRET: string;

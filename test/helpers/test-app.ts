@@ -37,7 +37,9 @@ export interface TestContext {
  * the embedded worker, and a Redis prefix of its own so parallel test files never share queues or
  * rate-limit counters.
  */
-export async function startTestApp(opts: { sink?: SmtpSink; redisPrefix?: string; throttleLimit?: number } = {}): Promise<TestContext> {
+export async function startTestApp(
+  opts: { sink?: SmtpSink; redisPrefix?: string; throttleLimit?: number; env?: Record<string, string> } = {},
+): Promise<TestContext> {
   const sink = opts.sink ?? new SmtpSink();
   if (!opts.sink) await sink.start();
   const redisPrefix = opts.redisPrefix ?? `t${randomBytes(4).toString('hex')}`;
@@ -56,6 +58,7 @@ export async function startTestApp(opts: { sink?: SmtpSink; redisPrefix?: string
     SWAGGER_ENABLED: 'true',
     THROTTLE_LIMIT: String(opts.throttleLimit ?? 1000),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    ...opts.env,
   });
   const app = await createApp({ embeddedWorker: true });
   await app.init();

@@ -43,6 +43,28 @@ describe('EnvelopeCrypto (AES-256-GCM, per-record data keys)', () => {
     expect(cryptoWith(K2, 'v2').decryptText(rewrapped, 'messages:m1:u1')).toBe('message');
   });
 
+  it('re-wraps only the data key: content ciphertext, IV and tag stay byte-identical, the key is bound to its row', () => {
+    const v1Only = cryptoWith(K1, 'v1');
+    const v2Only = cryptoWith(K2, 'v2');
+    const aad = 'clinical_notes:n1:p1:c1';
+    const old = v1Only.encrypt(Buffer.from([0, 1, 2, 250, 255]), aad);
+    const rewrapped = c.rewrap(old, aad);
+    expect(Buffer.from(rewrapped.encryptedContent, 'hex').equals(Buffer.from(old.encryptedContent, 'hex'))).toBe(true);
+    expect([rewrapped.iv, rewrapped.authTag]).toEqual([old.iv, old.authTag]);
+    expect(rewrapped.encryptedDek).not.toBe(old.encryptedDek);
+    expect(rewrapped.dekIv).not.toBe(old.dekIv);
+    expect(v2Only.decrypt(rewrapped, aad).equals(Buffer.from([0, 1, 2, 250, 255]))).toBe(true);
+    expect(() => v1Only.decrypt(rewrapped, aad)).toThrow(/v2/); // the old master key is no longer needed
+    expect(() => v2Only.decrypt(old, aad)).toThrow(/v1/);
+    expect(() => c.rewrap(old, 'clinical_notes:n2:p1:c1')).toThrow(); // the wrapped key belongs to its row
+    expect(c.rewrap(rewrapped, aad)).toBe(rewrapped); // already current: untouched
+
+    const sealed = v1Only.encryptToString('JBSWY3DPEHPK3PXP', 'users.two_factor_secret:u1');
+    const resealed = EnvelopeCrypto.serialize(c.rewrap(EnvelopeCrypto.parse(sealed), 'users.two_factor_secret:u1'));
+    expect(EnvelopeCrypto.parse(resealed).encryptedContent).toBe(EnvelopeCrypto.parse(sealed).encryptedContent);
+    expect(v2Only.decryptFromString(resealed, 'users.two_factor_secret:u1')).toBe('JBSWY3DPEHPK3PXP');
+  });
+
   it('serialises small secrets in one column', () => {
     const s = c.encryptToString('JBSWY3DPEHPK3PXP', 'users.two_factor_secret:u1');
     expect(s.startsWith('henv1.')).toBe(true);

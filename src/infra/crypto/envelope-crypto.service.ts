@@ -85,13 +85,20 @@ export class EnvelopeCrypto {
 
   /** One-column form for small secrets (e.g. the TOTP secret): `henv1.<json>`. */
   encryptToString(plaintext: string, aad: string): string {
-    return `henv1.${Buffer.from(JSON.stringify(this.encrypt(plaintext, aad))).toString('base64url')}`;
+    return EnvelopeCrypto.serialize(this.encrypt(plaintext, aad));
   }
 
   decryptFromString(serialized: string, aad: string): string {
+    return this.decryptText(EnvelopeCrypto.parse(serialized), aad);
+  }
+
+  static serialize(env: Envelope): string {
+    return `henv1.${Buffer.from(JSON.stringify(env)).toString('base64url')}`;
+  }
+
+  static parse(serialized: string): Envelope {
     if (!serialized.startsWith('henv1.')) throw new Error('Unknown envelope format');
-    const env = JSON.parse(Buffer.from(serialized.slice(6), 'base64url').toString('utf8')) as Envelope;
-    return this.decryptText(env, aad);
+    return JSON.parse(Buffer.from(serialized.slice(6), 'base64url').toString('utf8')) as Envelope;
   }
 
   private kek(version: string): Buffer {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { generateSecret, generateURI, verify } from 'otplib';
 import QRCode from 'qrcode';
+import { aadFor } from '../../infra/crypto/aad.js';
 import { EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
 import { RedisService } from '../../infra/redis/redis.module.js';
 import { sha256 } from '../../common/security/tokens.js';
@@ -21,11 +22,11 @@ export class TwoFactorService {
   }
 
   sealSecret(userId: string, secret: string): string {
-    return this.crypto.encryptToString(secret, `users.two_factor_secret:${userId}`);
+    return this.crypto.encryptToString(secret, aadFor.totpSecret(userId));
   }
 
   openSecret(userId: string, sealed: string): string {
-    return this.crypto.decryptFromString(sealed, `users.two_factor_secret:${userId}`);
+    return this.crypto.decryptFromString(sealed, aadFor.totpSecret(userId));
   }
 
   otpauthUrl(email: string, secret: string): string {

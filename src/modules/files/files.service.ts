@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { Identity } from '../../common/context/request-context.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
+import { aadFor } from '../../infra/crypto/aad.js';
 import { EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { StorageObjectNotFoundError, StorageService } from '../../infra/storage/storage.service.js';
@@ -29,9 +30,6 @@ export const fileUrl = (id: string): string => `/api/files/${id}`;
 export function fileIdFromUrl(url: string | null | undefined): string | null {
   return url ? (FILE_URL.exec(url)?.[1] ?? null) : null;
 }
-
-/** Binds a file's ciphertext to its row and owner: moved to another row, it no longer decrypts. */
-const fileAad = (fileId: string, uploaderUserId: string) => `files:${fileId}:${uploaderUserId}`;
 
 export interface NewFile {
   content: CheckedContent;
@@ -68,7 +66,7 @@ export class FilesService {
   async createWith<T>(me: Identity, input: NewFile, work: (tx: TenantTx, file: File) => Promise<T>): Promise<T> {
     const id = randomUUID();
     const key = `${id}.${input.content.ext}${input.encrypt ? '.enc' : ''}`;
-    const sealed = input.encrypt ? this.crypto.encrypt(input.content.data, fileAad(id, me.userId)) : null;
+    const sealed = input.encrypt ? this.crypto.encrypt(input.content.data, aadFor.file(id, me.userId)) : null;
     const bytes = sealed ? Buffer.from(sealed.encryptedContent, 'hex') : input.content.data;
     await this.storage.put(key, bytes, sealed ? 'application/octet-stream' : input.content.mimeType);
     try {
@@ -171,7 +169,7 @@ export class FilesService {
           dekAuthTag: file.dekAuthTag ?? '',
           keyVersion: file.keyVersion ?? '',
         },
-        fileAad(file.id, file.uploadedBy),
+        aadFor.file(file.id, file.uploadedBy),
       );
     } catch (e) {
       this.logger.warn({ message: 'stored file failed its integrity check', fileId: file.id, error: (e as Error).name });

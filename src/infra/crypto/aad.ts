@@ -1,0 +1,14 @@
+/**
+ * Additional authenticated data of each encrypted column, one builder per table (ARCHITECTURE §5): the
+ * ciphertext is bound to its table, row and owner(s), so a ciphertext copied into another row, or a row
+ * whose owner was changed, no longer decrypts. The data key is wrapped with `dek:` + the same string
+ * (EnvelopeCrypto), so the key rotation needs these builders too. Changing a string makes every stored
+ * row unreadable: never change one without re-encrypting.
+ */
+export const aadFor = {
+  message: (id: string, consultationId: string, senderId: string) => `messages:${id}:${consultationId}:${senderId}`,
+  clinicalNote: (id: string, practitionerId: string, consultationId: string) => `clinical_notes:${id}:${practitionerId}:${consultationId}`,
+  journalEntry: (id: string, employeeId: string) => `journal_entries:${id}:${employeeId}`,
+  file: (id: string, uploaderUserId: string) => `files:${id}:${uploaderUserId}`,
+  totpSecret: (userId: string) => `users.two_factor_secret:${userId}`,
+} as const;
