@@ -8,14 +8,14 @@ import { EnvelopeCrypto, Envelope } from '../../infra/crypto/envelope-crypto.ser
 import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { ClinicalNoteDto, ClinicalNoteSummaryDto, CreateClinicalNoteDto, UpdateClinicalNoteDto } from './dto/clinical-notes.dto.js';
+import { aadFor } from '../../infra/crypto/aad.js';
 
 /** A note can be written once the session has started (SPEC §4.9 CN1, PROPOSED "post-consultation"). */
 const WRITABLE: ConsultationStatus[] = [ConsultationStatus.IN_PROGRESS, ConsultationStatus.COMPLETED];
 const RESOURCE = 'clinical_note';
 
 /** Binds a note's ciphertext to its row, author and consultation: copied into another row, it no longer decrypts. */
-const noteAad = (n: { id: string; practitionerId: string; consultationId: string }) =>
-  `clinical_notes:${n.id}:${n.practitionerId}:${n.consultationId}`;
+const noteAad = (n: { id: string; practitionerId: string; consultationId: string }) => aadFor.clinicalNote(n.id, n.practitionerId, n.consultationId);
 
 const SUMMARY = { id: true, consultationId: true, noteType: true, createdAt: true, updatedAt: true } as const;
 
