@@ -10,6 +10,7 @@ import { HttpObserverMiddleware } from './infra/metrics/http-observer.middleware
 import { MetricsController } from './infra/metrics/metrics.controller.js';
 import { AppThrottlerGuard } from './infra/throttle/rate-limit.js';
 import { RedisThrottlerStorage, ThrottleStorageModule } from './infra/throttle/redis-throttler.storage.js';
+import { ArticlesModule } from './modules/articles/articles.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { AvailabilityModule } from './modules/availability/availability.module.js';
 import { CompaniesModule } from './modules/companies/companies.module.js';
@@ -55,6 +56,7 @@ export class AppModule implements NestModule {
         FilesModule,
         PractitionersModule,
         AvailabilityModule,
+        ArticlesModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
       ],
       controllers: [MetricsController],

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { MailProcessor } from '../infra/mail/mail.processor.js';
 import { OutboxProcessor } from '../infra/outbox/outbox.processor.js';
+import { ScheduledArticlesProcessor } from '../modules/articles/scheduled-articles.processor.js';
+import { ScheduledArticlesService } from '../modules/articles/scheduled-articles.service.js';
 import { RemindersProcessor } from '../modules/consultations/reminders.processor.js';
 import { NotificationsProcessor } from '../modules/notifications/notifications.processor.js';
 
 /** Every BullMQ processor; loaded by the worker process, or by the api when WORKER_EMBEDDED=true. */
-@Module({ providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor] })
+@Module({ providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ScheduledArticlesProcessor, ScheduledArticlesService] })
 export class ProcessorsModule {}

@@ -61,6 +61,10 @@ export const ErrorCode = {
   // reviews
   REVIEW_EXISTS: 'REVIEW_EXISTS',
   CONSULTATION_NOT_COMPLETED: 'CONSULTATION_NOT_COMPLETED',
+  // blog and company news
+  ARTICLE_SLUG_TAKEN: 'ARTICLE_SLUG_TAKEN',
+  NEWS_DISABLED: 'NEWS_DISABLED',
+  UNKNOWN_DEPARTMENT: 'UNKNOWN_DEPARTMENT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -4,4 +4,5 @@ export const QUEUE = {
   notifications: 'notifications',
   reminders: 'reminders',
   outbox: 'outbox',
+  articles: 'articles',
 } as const;
