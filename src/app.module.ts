@@ -16,6 +16,7 @@ import { AvailabilityModule } from './modules/availability/availability.module.j
 import { CompaniesModule } from './modules/companies/companies.module.js';
 import { EmployeesModule } from './modules/employees/employees.module.js';
 import { ConsultationsModule } from './modules/consultations/consultations.module.js';
+import { CrisisResourcesModule } from './modules/crisis-resources/crisis-resources.module.js';
 import { FilesModule } from './modules/files/files.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { NewsModule } from './modules/news/news.module.js';
@@ -59,6 +60,7 @@ export class AppModule implements NestModule {
         AvailabilityModule,
         ArticlesModule,
         NewsModule,
+        CrisisResourcesModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
       ],
       controllers: [MetricsController],
