@@ -97,11 +97,13 @@ CREATE POLICY news_rh_update ON news FOR UPDATE
               AND EXISTS (SELECT 1 FROM companies c WHERE c.id = news.company_id AND c.allow_internal_news));
 CREATE POLICY news_rh_delete ON news FOR DELETE
   USING ((SELECT app_role()) = 'ADMIN_RH' AND company_id = (SELECT app_company_id()));
+-- (the employee's own row must belong to the news' company too: a context pairing one company's
+-- employee with another company id reads nothing)
 CREATE POLICY news_employee_select ON news FOR SELECT
   USING ((SELECT app_role()) = 'EMPLOYEE' AND company_id = (SELECT app_company_id())
-         AND (cardinality(target_departments) = 0
-              OR EXISTS (SELECT 1 FROM employees e
-                         WHERE e.id = (SELECT app_employee_id()) AND e.department = ANY (news.target_departments))));
+         AND EXISTS (SELECT 1 FROM employees e
+                     WHERE e.id = (SELECT app_employee_id()) AND e.company_id = news.company_id
+                       AND (cardinality(news.target_departments) = 0 OR e.department = ANY (news.target_departments))));
 
 REVOKE UPDATE ON news FROM huntzen_app;
 GRANT UPDATE (title, content, image_url, target_departments, updated_at) ON news TO huntzen_app;
@@ -111,3 +113,21 @@ GRANT UPDATE (title, content, image_url, target_departments, updated_at) ON news
 -- validates each entry, the database bounds the shape.
 ALTER TABLE companies
   ADD CONSTRAINT companies_crisis_contacts_list CHECK (jsonb_typeof(crisis_contacts) = 'array' AND jsonb_array_length(crisis_contacts) <= 10);
+
+-- ── employees: department and position are HR data ──
+-- News targeting (news_employee_select) trusts employees.department: an employee editing its own profile
+-- (employees_self_update) must not move itself into another department, nor change its position.
+CREATE OR REPLACE FUNCTION employees_guard_hr_fields() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+BEGIN
+  IF app_role() = 'EMPLOYEE'
+     AND (NEW.department, NEW.position) IS DISTINCT FROM (OLD.department, OLD.position) THEN
+    RAISE EXCEPTION 'an employee may not change its own department or position'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER employees_guard_hr_fields
+  BEFORE UPDATE ON employees
+  FOR EACH ROW EXECUTE FUNCTION employees_guard_hr_fields();
