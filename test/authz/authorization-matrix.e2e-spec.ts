@@ -69,5 +69,5 @@ describe('authorization matrix', () => {
       matrix[`${route.method} ${route.path}`] = row;
     }
     await expect(JSON.stringify(matrix, null, 2) + '\n').toMatchFileSnapshot('./authorization-matrix.snapshot.json');
-  }, 180_000); // six requests per route, one route after the other: grows with the API
+  }, 300_000); // six requests per route, one route after the other: grows with the API
 });
