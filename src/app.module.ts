@@ -10,14 +10,17 @@ import { HttpObserverMiddleware } from './infra/metrics/http-observer.middleware
 import { MetricsController } from './infra/metrics/metrics.controller.js';
 import { AppThrottlerGuard } from './infra/throttle/rate-limit.js';
 import { RedisThrottlerStorage, ThrottleStorageModule } from './infra/throttle/redis-throttler.storage.js';
+import { ArticlesModule } from './modules/articles/articles.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { AvailabilityModule } from './modules/availability/availability.module.js';
 import { ClinicalNotesModule } from './modules/clinical-notes/clinical-notes.module.js';
 import { CompaniesModule } from './modules/companies/companies.module.js';
 import { EmployeesModule } from './modules/employees/employees.module.js';
 import { ConsultationsModule } from './modules/consultations/consultations.module.js';
+import { CrisisResourcesModule } from './modules/crisis-resources/crisis-resources.module.js';
 import { FilesModule } from './modules/files/files.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { NewsModule } from './modules/news/news.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { ReviewsModule } from './modules/reviews/reviews.module.js';
 import { PractitionersModule } from './modules/practitioners/practitioners.module.js';
@@ -57,6 +60,9 @@ export class AppModule implements NestModule {
         FilesModule,
         PractitionersModule,
         AvailabilityModule,
+        ArticlesModule,
+        NewsModule,
+        CrisisResourcesModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
       ],
       controllers: [MetricsController],

@@ -3,12 +3,14 @@ import { MailProcessor } from '../infra/mail/mail.processor.js';
 import { OutboxProcessor } from '../infra/outbox/outbox.processor.js';
 import { ClinicalNotesRetentionProcessor } from '../modules/clinical-notes/clinical-notes-retention.processor.js';
 import { ClinicalNotesRetentionModule } from '../modules/clinical-notes/clinical-notes.module.js';
+import { ScheduledArticlesProcessor } from '../modules/articles/scheduled-articles.processor.js';
+import { ScheduledArticlesService } from '../modules/articles/scheduled-articles.service.js';
 import { RemindersProcessor } from '../modules/consultations/reminders.processor.js';
 import { NotificationsProcessor } from '../modules/notifications/notifications.processor.js';
 
 /** Every BullMQ processor; loaded by the worker process, or by the api when WORKER_EMBEDDED=true. */
 @Module({
   imports: [ClinicalNotesRetentionModule],
-  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor],
+  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService],
 })
 export class ProcessorsModule {}

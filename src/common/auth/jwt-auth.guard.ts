@@ -5,7 +5,7 @@ import { RequestContext } from '../context/request-context.service.js';
 import { AppException } from '../errors/app.exception.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { AccessTokenService, TokenError } from './access-token.service.js';
-import { IS_PUBLIC } from './decorators.js';
+import { IS_PUBLIC, OPTIONAL_AUTH } from './decorators.js';
 import { IdentityResolver } from './identity-resolver.service.js';
 
 export function bearerToken(req: Request): string | undefined {
@@ -27,12 +27,19 @@ export class JwtAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    if (isPublic) return true;
-
+    const targets = [context.getHandler(), context.getClass()];
     const req = context.switchToHttp().getRequest<Request & { identity?: unknown }>();
     const token = bearerToken(req);
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
+      if (token && this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH, targets)) await this.authenticate(req, token);
+      return true;
+    }
     if (!token) throw AppException.unauthorized();
+    await this.authenticate(req, token);
+    return true;
+  }
+
+  private async authenticate(req: Request & { identity?: unknown }, token: string): Promise<void> {
     let payload;
     try {
       payload = this.tokens.verifyAccess(token);
@@ -48,6 +55,5 @@ export class JwtAuthGuard implements CanActivate {
     if (!identity) throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Session invalide');
     req.identity = identity;
     this.ctx.setIdentity(identity);
-    return true;
   }
 }

@@ -65,6 +65,10 @@ export const ErrorCode = {
   // clinical notes
   CONSULTATION_NOT_STARTED: 'CONSULTATION_NOT_STARTED',
   NOTE_INTEGRITY_ERROR: 'NOTE_INTEGRITY_ERROR',
+  // blog and company news
+  ARTICLE_SLUG_TAKEN: 'ARTICLE_SLUG_TAKEN',
+  NEWS_DISABLED: 'NEWS_DISABLED',
+  UNKNOWN_DEPARTMENT: 'UNKNOWN_DEPARTMENT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

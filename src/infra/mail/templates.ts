@@ -5,6 +5,7 @@
  */
 import { authTemplates } from './templates/auth.templates.js';
 import { consultationTemplates } from './templates/consultation.templates.js';
+import { contentTemplates } from './templates/content.templates.js';
 import { directoryTemplates } from './templates/directory.templates.js';
 import type { RenderedMail, RenderOptions } from './templates/layout.js';
 
@@ -13,6 +14,7 @@ export type { RenderedMail, RenderOptions } from './templates/layout.js';
 export const templates = {
   ...authTemplates,
   ...consultationTemplates,
+  ...contentTemplates,
   ...directoryTemplates,
 };
 

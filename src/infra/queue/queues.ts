@@ -5,4 +5,5 @@ export const QUEUE = {
   reminders: 'reminders',
   outbox: 'outbox',
   noteRetention: 'note-retention',
+  articles: 'articles',
 } as const;

@@ -21,25 +21,9 @@ import {
   RH_EDITABLE_COMPANY_FIELDS,
   UpdateCompanyDto,
 } from './dto/companies.dto.js';
+import { firstFreeSlug, slugify } from '../../common/text/slugify.js';
 
 const SLUG_ATTEMPTS = 5;
-const SLUG_MAX_LENGTH = 60;
-
-/** "Société Générale & Fils" → "societe-generale-fils" (accents stripped, anything else → "-"). */
-export function slugify(name: string): string {
-  const slug = name
-    .replace(/[œŒ]/g, 'oe')
-    .replace(/[æÆ]/g, 'ae')
-    .replace(/ß/g, 'ss')
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, SLUG_MAX_LENGTH)
-    .replace(/^-+|-+$/g, '');
-  return slug || 'entreprise';
-}
-
 const siretTaken = () => AppException.conflict(ErrorCode.SIRET_TAKEN, 'Une entreprise utilise déjà ce SIRET', [{ field: 'siret', message: 'déjà utilisé' }]);
 
 /**
@@ -64,7 +48,7 @@ export class CompaniesService {
   async create(dto: CreateCompanyDto): Promise<CompanyDto> {
     await this.assertDomainsFree(dto.emailDomains);
     if (dto.siret && (await this.tenant.db.company.findUnique({ where: { siret: dto.siret }, select: { id: true } }))) throw siretTaken();
-    const base = slugify(dto.name);
+    const base = slugify(dto.name, 'entreprise');
     for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
       const slug = await this.freeSlug(base);
       try {
@@ -201,11 +185,7 @@ export class CompaniesService {
   /** Lowest free slug among base, base-2, base-3 … */
   private async freeSlug(base: string): Promise<string> {
     const rows = await this.tenant.db.company.findMany({ where: { slug: { startsWith: base } }, select: { slug: true } });
-    const taken = new Set(rows.map((r) => r.slug));
-    if (!taken.has(base)) return base;
-    let n = 2;
-    while (taken.has(`${base}-${n}`)) n++;
-    return `${base}-${n}`;
+    return firstFreeSlug(base, rows.map((r) => r.slug));
   }
 
   /** A domain admits its holders into a tenant (§11 B13): two companies may not claim the same one. */
