@@ -17,6 +17,7 @@ import { EmployeesModule } from './modules/employees/employees.module.js';
 import { ConsultationsModule } from './modules/consultations/consultations.module.js';
 import { FilesModule } from './modules/files/files.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { JournalModule } from './modules/journal/journal.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { ReviewsModule } from './modules/reviews/reviews.module.js';
 import { PractitionersModule } from './modules/practitioners/practitioners.module.js';
@@ -52,6 +53,7 @@ export class AppModule implements NestModule {
         EmployeesModule,
         ConsultationsModule,
         ReviewsModule,
+        JournalModule,
         FilesModule,
         PractitionersModule,
         AvailabilityModule,

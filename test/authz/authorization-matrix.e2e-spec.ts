@@ -69,5 +69,5 @@ describe('authorization matrix', () => {
       matrix[`${route.method} ${route.path}`] = row;
     }
     await expect(JSON.stringify(matrix, null, 2) + '\n').toMatchFileSnapshot('./authorization-matrix.snapshot.json');
-  });
+  }, 120_000); // some 600 sequential requests: above the default 30 s on a loaded machine
 });

@@ -61,6 +61,8 @@ export const ErrorCode = {
   // reviews
   REVIEW_EXISTS: 'REVIEW_EXISTS',
   CONSULTATION_NOT_COMPLETED: 'CONSULTATION_NOT_COMPLETED',
+  // journal
+  JOURNAL_ENTRY_UNREADABLE: 'JOURNAL_ENTRY_UNREADABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
