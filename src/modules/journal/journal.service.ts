@@ -177,7 +177,8 @@ export class JournalService {
     const end = days.end ?? (days.start && daysBetween(days.start, today()) < 0 ? days.start : today());
     const start = days.start ?? monday(addDays(end, -7 * (STATS_DEFAULT_WEEKS - 1)));
     if (daysBetween(start, end) + 1 > STATS_MAX_DAYS) {
-      throw bad([{ field: q.endDate !== undefined ? 'endDate' : 'to', message: `période de ${STATS_MAX_DAYS} jours au plus` }]);
+      const field = q.from !== undefined || q.to !== undefined ? 'to' : 'endDate';
+      throw bad([{ field, message: `période de ${STATS_MAX_DAYS} jours au plus` }]);
     }
     const range = toInstants({ start, end });
     const rows = await this.tenant.tx((tx) => tx.$queryRaw<{ week_start: string; mood: Mood | null; n: number }[]>`
