@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { AuditAction, Prisma } from '@prisma/client';
-import PDFDocument from 'pdfkit';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { Identity } from '../../common/context/request-context.js';
@@ -98,6 +97,7 @@ const pdfText = (s: string) => s.replace(/\r\n?/g, '\n').replace(/\t/g, '    ').
 
 /** PDFKit writes into its own stream; its output is handed on entry by entry. */
 async function* pdf(entries: AsyncIterable<JournalEntryDto>, day: string): AsyncGenerator<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit'); // loaded on first export, not at every boot
   const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: 'Mon journal', Creator: 'HuntZen Care' } });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
