@@ -143,6 +143,7 @@ async function main() {
       JWT_REFRESH_SECRET: hex(32),
       ENCRYPTION_KEYS: `v1:${hex(32)}`,
       JITSI_SECRET: hex(24),
+      JOURNAL_TAG_KEY: hex(32),
       WORKER_EMBEDDED: 'false',
       SWAGGER_ENABLED: 'false',
       LOG_LEVEL: process.env.BENCH_API_LOGS ? 'debug' : 'warn',

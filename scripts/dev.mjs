@@ -61,6 +61,7 @@ function applyDevSecrets() {
     ENCRYPTION_KEYS: () => `v1:${hex(32)}`,
     ENCRYPTION_KEY_CURRENT: () => 'v1',
     JITSI_SECRET: () => hex(24),
+    JOURNAL_TAG_KEY: () => hex(32),
   };
   let changed = false;
   for (const [name, make] of Object.entries(wanted)) {

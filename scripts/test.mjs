@@ -56,6 +56,7 @@ function testSecretsEnv() {
     setDefault('ENCRYPTION_KEY_CURRENT', 'v1');
   }
   setDefault('JITSI_SECRET', hex(24));
+  setDefault('JOURNAL_TAG_KEY', hex(32));
   return env;
 }
 

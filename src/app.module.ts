@@ -21,6 +21,7 @@ import { CrisisResourcesModule } from './modules/crisis-resources/crisis-resourc
 import { FilesModule } from './modules/files/files.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { NewsModule } from './modules/news/news.module.js';
+import { JournalModule } from './modules/journal/journal.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { ReviewsModule } from './modules/reviews/reviews.module.js';
 import { PractitionersModule } from './modules/practitioners/practitioners.module.js';
@@ -57,6 +58,7 @@ export class AppModule implements NestModule {
         ConsultationsModule,
         ReviewsModule,
         ClinicalNotesModule,
+        JournalModule,
         FilesModule,
         PractitionersModule,
         AvailabilityModule,

@@ -26,6 +26,9 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ...base, PORT: 'abc' })).toThrow(/PORT/);
     expect(() => validateEnv({ ...base, ENCRYPTION_KEYS: 'v1:abcd' })).toThrow(/ENCRYPTION_KEYS/);
     expect(() => validateEnv({ ...base, JWT_REFRESH_SECRET: base.JWT_SECRET })).toThrow(/must differ/);
+    const { JOURNAL_TAG_KEY: _key, ...noTagKey } = base;
+    expect(() => validateEnv(noTagKey)).toThrow(/JOURNAL_TAG_KEY/);
+    expect(() => validateEnv({ ...base, JOURNAL_TAG_KEY: 'ab'.repeat(16) })).toThrow(/JOURNAL_TAG_KEY: must be 64 hex/);
   });
 
   it('keeps deleted clinical notes 20 years by default; the retention is configurable within 1–100 years', () => {
@@ -47,6 +50,7 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ...placeholders, NODE_ENV: 'development' })).not.toThrow();
     expect(() => validateEnv({ ...placeholders, NODE_ENV: 'production', FRONTEND_URL: 'https://app.huntzen.care' })).toThrow(/JWT_SECRET: placeholder[\s\S]*ENCRYPTION_KEYS: placeholder/);
     expect(() => validateEnv({ ...base, NODE_ENV: 'production' })).toThrow(/FRONTEND_URL/);
+    expect(() => validateEnv({ ...base, JOURNAL_TAG_KEY: '0'.repeat(64), NODE_ENV: 'production', FRONTEND_URL: 'https://app.huntzen.care' })).toThrow(/JOURNAL_TAG_KEY: placeholder/);
     expect(() => validateEnv({ ...base, NODE_ENV: 'production', FRONTEND_URL: 'https://app.huntzen.care' })).not.toThrow();
   });
 });

@@ -80,6 +80,12 @@ export class EnvironmentVariables {
   /** Rows per batch of `npm run keys:rotate` (each batch is one short UPDATE). */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   KEY_ROTATION_BATCH_SIZE = 500;
+  /**
+   * Keys the hashes that make encrypted journal tags filterable. Separate from the master keys so a
+   * master-key rotation leaves the hashes valid (changing this one means recomputing them).
+   */
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hex characters (32 bytes)' })
+  JOURNAL_TAG_KEY: string;
 
   @IsString() JITSI_DOMAIN = 'meet.huntzen.care';
   @IsString() JITSI_APP_ID = 'huntzen_app';
@@ -193,6 +199,7 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
     }
     const keys = `${env.ENCRYPTION_KEYS ?? ''}${env.ENCRYPTION_KEY ?? ''}`;
     if (/(0{64}|1{64}|(0123456789abcdef){4})/i.test(keys)) problems.push('ENCRYPTION_KEYS: placeholder key refused in production');
+    if (/^(0{64}|1{64}|(0123456789abcdef){4})$/i.test(env.JOURNAL_TAG_KEY ?? '')) problems.push('JOURNAL_TAG_KEY: placeholder key refused in production');
     if (/localhost|127\.0\.0\.1/.test(env.FRONTEND_URL)) problems.push('FRONTEND_URL: must be the public app URL in production');
   }
   if (problems.length) {

@@ -7,4 +7,5 @@ export const VALID_ENV = {
   JWT_REFRESH_SECRET: 'r'.repeat(40),
   ENCRYPTION_KEYS: `v1:${'ab'.repeat(32)}`,
   JITSI_SECRET: 'j'.repeat(32),
+  JOURNAL_TAG_KEY: 'de'.repeat(32),
 };

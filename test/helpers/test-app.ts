@@ -19,6 +19,7 @@ export const TEST_SECRETS = {
   ENCRYPTION_KEYS: `v1:${'a1'.repeat(32)},v2:${'b2'.repeat(32)}`,
   ENCRYPTION_KEY_CURRENT: 'v2',
   JITSI_SECRET: 'test-jitsi-secret-0123456789',
+  JOURNAL_TAG_KEY: 'c3'.repeat(32),
 };
 
 export interface TestContext {

@@ -248,7 +248,7 @@ describe('without context', () => {
     const c = await app.connect();
     try {
       await c.query('BEGIN');
-      await c.query(`SELECT set_config('app.user_id', $1, true), set_config('app.employee_id', $2, true)`, [F.userEmpA1, F.empA1]);
+      await c.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'EMPLOYEE', true), set_config('app.employee_id', $2, true)`, [F.userEmpA1, F.empA1]);
       expect(Number((await c.query('SELECT count(*) AS n FROM journal_entries')).rows[0].n)).toBe(1);
       await c.query('COMMIT');
       const { rows } = await c.query(`SELECT current_setting('app.employee_id', true) AS v, (SELECT count(*)::int FROM journal_entries) AS n`);

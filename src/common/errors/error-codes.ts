@@ -69,6 +69,8 @@ export const ErrorCode = {
   ARTICLE_SLUG_TAKEN: 'ARTICLE_SLUG_TAKEN',
   NEWS_DISABLED: 'NEWS_DISABLED',
   UNKNOWN_DEPARTMENT: 'UNKNOWN_DEPARTMENT',
+  // journal
+  JOURNAL_ENTRY_UNREADABLE: 'JOURNAL_ENTRY_UNREADABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
