@@ -51,8 +51,11 @@ export class HealthController {
   async ready(@Res({ passthrough: true }) res: Response) {
     const [postgres, redis] = await Promise.all([
       probe(() => this.prisma.$queryRaw`SELECT 1`),
-      // a down connection is known without a round trip (and a PING would wait for the reconnection)
-      this.redis.available ? probe(() => this.redis.client.ping()) : Promise.resolve<Check>({ status: 'down', message: 'unreachable' }),
+      // a lost connection is known without a round trip (a PING would wait for the reconnection); the
+      // first connection of a process that just started is worth waiting for (up to TIMEOUT_MS)
+      this.redis.available || this.redis.client.status === 'connecting' || this.redis.client.status === 'connect'
+        ? probe(() => this.redis.client.ping())
+        : Promise.resolve<Check>({ status: 'down', message: 'unreachable' }),
     ]);
     const details = { postgres, redis };
     const down = Object.entries(details).filter(([, c]) => c.status === 'down');

@@ -23,6 +23,7 @@ import type {
 } from './dto/journal.dto.js';
 import { MOOD_BY_RATING, MOOD_RATING } from './dto/journal.dto.js';
 import { JournalTagHasher } from './journal-tags.js';
+import { aadFor } from '../../infra/crypto/aad.js';
 
 /** Day boundaries of filters, exports and weekly statistics (French users, as the reports). */
 export const JOURNAL_TIME_ZONE = 'Europe/Paris';
@@ -33,7 +34,7 @@ const STATS_MAX_DAYS = 366;
  * Binds an entry's ciphertext to its table, id and owner (ARCHITECTURE §5): copied into another row it
  * no longer decrypts. Key rotation re-wraps data keys with this same string.
  */
-export const journalAad = (entryId: string, employeeId: string) => `journal_entries:${entryId}:${employeeId}`;
+export const journalAad = (entryId: string, employeeId: string) => aadFor.journalEntry(entryId, employeeId);
 
 /** What is encrypted: the text and the tags, under one data key per entry. */
 interface JournalPayload {
