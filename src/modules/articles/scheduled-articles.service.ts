@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditAction } from '@prisma/client';
 import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
+
+const AUDIT_DETAILS = JSON.stringify({ event: 'ARTICLE_PUBLISHED', scheduled: true });
 
 /**
  * Scheduled publication (SPEC §8.3, US-8.1): SCHEDULED articles whose date has come become PUBLISHED,
@@ -14,20 +15,20 @@ export class ScheduledArticlesService {
 
   /** Publishes every article due at `now`; returns their ids. Idempotent: a second run finds nothing. */
   async publishDue(now = new Date()): Promise<string[]> {
-    const published = await this.system.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ id: string }[]>`
+    // one statement (publication and audit rows together): no interactive transaction to hold open
+    // when the database goes away mid-job
+    const rows = await this.system.$queryRaw<{ id: string }[]>`
+      WITH published AS (
         UPDATE articles
         SET status = 'PUBLISHED', published_at = scheduled_for, scheduled_for = NULL, updated_at = now()
         WHERE status = 'SCHEDULED' AND scheduled_for <= ${now}
-        RETURNING id`;
-      if (rows.length) {
-        await tx.auditLog.createMany({
-          data: rows.map((r) => ({ userId: 'system', action: AuditAction.UPDATE, resource: 'article', resourceId: r.id, details: { event: 'ARTICLE_PUBLISHED', scheduled: true } })),
-        });
-      }
-      return rows.map((r) => r.id);
-    });
-    if (published.length) this.logger.log({ message: 'scheduled articles published', count: published.length });
-    return published;
+        RETURNING id
+      ), audited AS (
+        INSERT INTO audit_logs (id, user_id, action, resource, resource_id, details)
+        SELECT gen_random_uuid(), 'system', 'UPDATE', 'article', id::text, ${AUDIT_DETAILS}::jsonb FROM published
+      )
+      SELECT id FROM published`;
+    if (rows.length) this.logger.log({ message: 'scheduled articles published', count: rows.length });
+    return rows.map((r) => r.id);
   }
 }
