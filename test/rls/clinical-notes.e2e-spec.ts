@@ -4,55 +4,18 @@
 // no hard DELETE; soft deletion hidden from the author and stamped by the database.
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
+import { insert, openRlsDb, type Ctx, type RlsDb, type Role, type Row } from '../helpers/rls.js';
 
-const APP_URL = process.env.APP_DATABASE_URL;
-const SYSTEM_URL = process.env.SYSTEM_DATABASE_URL;
 
-type Role = 'SUPER_ADMIN' | 'ADMIN_HUNTZEN' | 'ADMIN_RH' | 'PRACTITIONER' | 'EMPLOYEE';
-interface Ctx {
-  userId: string;
-  role: Role;
-  companyId?: string | null;
-  employeeId?: string | null;
-  practitionerId?: string | null;
-}
-type Row = Record<string, unknown>;
 
+let db: RlsDb;
 let app: pg.Pool;
 let sys: pg.Pool;
+const asApp = <T>(c: Ctx | null, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => db.asApp(c, fn);
 const tag = randomUUID().slice(0, 8);
 const id = () => randomUUID();
 const ENVELOPE = { encrypted_content: 'aa', iv: 'bb', auth_tag: 'cc', encrypted_dek: 'dd', dek_iv: 'ee', dek_auth_tag: 'ff', key_version: 'v1' };
 
-async function insert(db: pg.Pool | pg.PoolClient, table: string, row: Row): Promise<string> {
-  const cols = Object.keys(row);
-  await db.query(`INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, Object.values(row));
-  return row.id as string;
-}
-
-/** Runs `fn` as huntzen_app in one transaction, with the context set the way the app sets it (or none). */
-async function asApp<T>(ctx: Ctx | null, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await app.connect();
-  try {
-    await c.query('BEGIN');
-    if (ctx) {
-      await c.query(
-        `SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true),
-                set_config('app.company_id', $3, true), set_config('app.employee_id', $4, true),
-                set_config('app.practitioner_id', $5, true)`,
-        [ctx.userId, ctx.role, ctx.companyId ?? '', ctx.employeeId ?? '', ctx.practitionerId ?? ''],
-      );
-    }
-    const result = await fn(c);
-    await c.query('COMMIT');
-    return result;
-  } catch (err) {
-    await c.query('ROLLBACK');
-    throw err;
-  } finally {
-    c.release();
-  }
-}
 
 const selectIds = async (ctx: Ctx | null, where = 'true', params: unknown[] = []) =>
   (await asApp(ctx, (c) => c.query(`SELECT id FROM clinical_notes WHERE ${where} ORDER BY id`, params))).rows.map((r) => r.id as string);
@@ -82,9 +45,8 @@ const note = (consultationId: string, practitionerId: string, extra: Row = {}): 
 });
 
 beforeAll(async () => {
-  if (!APP_URL || !SYSTEM_URL) throw new Error('APP_DATABASE_URL (huntzen_app) and SYSTEM_DATABASE_URL (huntzen_system) are required');
-  app = new pg.Pool({ connectionString: APP_URL, max: 3 });
-  sys = new pg.Pool({ connectionString: SYSTEM_URL, max: 2 });
+  db = openRlsDb();
+  ({ app, sys } = db);
   const now = new Date();
   await insert(sys, 'companies', { id: F.company, name: 'Notes', slug: `rls-notes-${tag}`, email_domains: [`@notes-${tag}.test`], is_active: true, validated_at: now, updated_at: now });
   const user = (uid: string, role: Role, companyId: string | null) =>
@@ -118,7 +80,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([app?.end(), sys?.end()]);
+  await db?.close();
 });
 
 const MINE = `id = ANY($1::uuid[])`;

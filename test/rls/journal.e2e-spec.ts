@@ -2,21 +2,14 @@
 // only, even when a context claims someone else's employee id; owner, id and creation time immutable.
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
+import { insert, openRlsDb, type Ctx, type RlsDb, type Role } from '../helpers/rls.js';
 
-const APP_URL = process.env.APP_DATABASE_URL;
-const SYSTEM_URL = process.env.SYSTEM_DATABASE_URL;
 
-type Role = 'SUPER_ADMIN' | 'ADMIN_HUNTZEN' | 'ADMIN_RH' | 'PRACTITIONER' | 'EMPLOYEE';
-interface Ctx {
-  userId: string;
-  role: Role;
-  companyId?: string | null;
-  employeeId?: string | null;
-  practitionerId?: string | null;
-}
 
+let db: RlsDb;
 let app: pg.Pool;
 let sys: pg.Pool;
+const asApp = <T>(c: Ctx | null, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => db.asApp(c, fn);
 const tag = randomUUID().slice(0, 8);
 const id = () => randomUUID();
 const ENVELOPE = { encrypted_content: 'aa', iv: 'bb', auth_tag: 'cc', encrypted_dek: 'dd', dek_iv: 'ee', dek_auth_tag: 'ff', key_version: 'v1' };
@@ -27,33 +20,6 @@ const F = {
 };
 const ctx = {} as Record<'rhA' | 'empA1' | 'empA2' | 'empB1' | 'prac' | 'superAdmin' | 'huntzen', Ctx>;
 
-async function insert(db: pg.Pool | pg.PoolClient, table: string, row: Record<string, unknown>): Promise<void> {
-  const cols = Object.keys(row);
-  await db.query(`INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, Object.values(row));
-}
-
-/** One transaction as huntzen_app with the context set exactly as the app sets it (or none). */
-async function asApp<T>(c: Ctx | null, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await app.connect();
-  try {
-    await client.query('BEGIN');
-    if (c) {
-      await client.query(
-        `SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true), set_config('app.company_id', $3, true),
-                set_config('app.employee_id', $4, true), set_config('app.practitioner_id', $5, true)`,
-        [c.userId, c.role, c.companyId ?? '', c.employeeId ?? '', c.practitionerId ?? ''],
-      );
-    }
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
-}
 
 const visible = async (c: Ctx | null) => (await asApp(c, (q) => q.query('SELECT id FROM journal_entries'))).rows.map((r) => r.id as string).sort();
 const affected = (c: Ctx | null, sql: string, params: unknown[] = []) => asApp(c, async (q) => (await q.query(sql, params)).rowCount);
@@ -67,9 +33,8 @@ const insertAs = (c: Ctx | null, row: Record<string, unknown>) => sqlState(c, `I
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, Object.values(row));
 
 beforeAll(async () => {
-  if (!APP_URL || !SYSTEM_URL) throw new Error('APP_DATABASE_URL and SYSTEM_DATABASE_URL are required');
-  app = new pg.Pool({ connectionString: APP_URL, max: 2 });
-  sys = new pg.Pool({ connectionString: SYSTEM_URL, max: 1 });
+  db = openRlsDb();
+  ({ app, sys } = db);
   const now = new Date();
   for (const [cid, name] of [[F.companyA, 'ja'], [F.companyB, 'jb']]) {
     await insert(sys, 'companies', { id: cid, name, slug: `${name}-${tag}`, email_domains: [`@${name}-${tag}.test`], is_active: true, validated_at: now, updated_at: now });
@@ -98,7 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([app?.end(), sys?.end()]);
+  await db?.close();
 });
 
 describe('journal_entries RLS (owner only)', () => {
