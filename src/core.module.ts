@@ -10,6 +10,7 @@ import { PrismaModule } from './infra/prisma/prisma.module.js';
 import { QueueModule } from './infra/queue/queue.module.js';
 import { RedisModule } from './infra/redis/redis.module.js';
 import { StorageModule } from './infra/storage/storage.module.js';
+import { AccessModule } from './modules/access/access.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -32,7 +33,7 @@ export const clsMiddlewareOptions = {
   },
 };
 
-const SHARED = [AppConfigModule, PrismaModule, RedisModule, CryptoModule, QueueModule, MailModule, StorageModule, CommonModule, AuditModule];
+const SHARED = [AppConfigModule, PrismaModule, RedisModule, CryptoModule, QueueModule, MailModule, StorageModule, CommonModule, AuditModule, AccessModule];
 
 /** Providers shared by the api and the worker processes. */
 @Module({

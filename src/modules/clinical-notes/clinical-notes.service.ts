@@ -6,6 +6,7 @@ import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
 import { EnvelopeCrypto, Envelope } from '../../infra/crypto/envelope-crypto.service.js';
 import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
+import { AccessService } from '../access/access.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { ClinicalNoteDto, ClinicalNoteSummaryDto, CreateClinicalNoteDto, UpdateClinicalNoteDto } from './dto/clinical-notes.dto.js';
 import { aadFor } from '../../infra/crypto/aad.js';
@@ -32,12 +33,12 @@ export class ClinicalNotesService {
     private readonly tenant: TenantPrisma,
     private readonly crypto: EnvelopeCrypto,
     private readonly audit: AuditService,
+    private readonly access: AccessService,
   ) {}
 
   async create(me: Identity, dto: CreateClinicalNoteDto): Promise<ClinicalNoteSummaryDto> {
     const practitionerId = this.author(me);
-    const consultation = await this.tenant.db.consultation.findFirst({ where: { id: dto.consultationId, practitionerId }, select: { id: true, status: true } });
-    if (!consultation) throw AppException.notFound('Consultation introuvable');
+    const consultation = await this.access.consultationPractitioner(me, dto.consultationId);
     if (!WRITABLE.includes(consultation.status)) {
       throw AppException.badRequest(ErrorCode.CONSULTATION_NOT_STARTED, 'Une note ne peut être rédigée qu’une fois la consultation commencée', [
         { field: 'consultationId', message: `consultation ${consultation.status}, IN_PROGRESS ou COMPLETED attendu` },
@@ -58,8 +59,7 @@ export class ClinicalNotesService {
   /** CN2: the caller's notes on one of its consultations, oldest first (another's consultation: 404). */
   async listForConsultation(me: Identity, consultationId: string): Promise<ClinicalNoteDto[]> {
     const practitionerId = this.author(me);
-    const consultation = await this.tenant.db.consultation.findFirst({ where: { id: consultationId, practitionerId }, select: { id: true } });
-    if (!consultation) throw AppException.notFound('Consultation introuvable');
+    await this.access.consultationPractitioner(me, consultationId);
     const rows = await this.tenant.db.clinicalNote.findMany({ where: { consultationId, practitionerId, deletedAt: null }, orderBy: { createdAt: 'asc' } });
     const notes = rows.map((row) => this.open(row));
     if (rows.length) {

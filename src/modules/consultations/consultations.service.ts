@@ -11,6 +11,7 @@ import { pageArgs, pageInfo } from '../../common/pagination/pagination.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { OutboxEffect, OutboxService } from '../../infra/outbox/outbox.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
+import { AccessService } from '../access/access.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { SlotsService } from '../availability/slots.service.js';
 import { utcToLocal } from '../availability/time-zone.js';
@@ -65,6 +66,7 @@ export class ConsultationsService {
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
+    private readonly access: AccessService,
   ) {}
 
   // ---------- CO1 booking ----------
@@ -372,9 +374,7 @@ export class ConsultationsService {
   }
 
   participantWhere(me: Identity): Prisma.ConsultationWhereInput {
-    if (me.role === Role.EMPLOYEE && me.employeeId) return { employeeId: me.employeeId };
-    if (me.role === Role.PRACTITIONER && me.practitionerId) return { practitionerId: me.practitionerId };
-    return { id: { in: [] } }; // nobody else is ever a participant
+    return this.access.participantWhere(me);
   }
 
   /**

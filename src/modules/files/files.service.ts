@@ -9,6 +9,7 @@ import { aadFor } from '../../infra/crypto/aad.js';
 import { EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { StorageObjectNotFoundError, StorageService } from '../../infra/storage/storage.service.js';
+import { AccessService } from '../access/access.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CheckedContent, checkUpload, stripImageMetadata, UploadKind } from './file-content.js';
 import { FileDeletedDto, FileInfoDto, FileUploadedDto, UploadFileDto } from './dto/files.dto.js';
@@ -57,6 +58,7 @@ export class FilesService {
     private readonly storage: StorageService,
     private readonly crypto: EnvelopeCrypto,
     private readonly audit: AuditService,
+    private readonly access: AccessService,
   ) {}
 
   /**
@@ -110,7 +112,7 @@ export class FilesService {
     const kind: UploadKind = IMAGE_FILE_TYPES.has(dto.fileType) ? 'image' : 'document';
     const content = await checkUpload(upload, kind);
     const forConsultation = dto.relatedResource === CONSULTATION_RESOURCE;
-    if (forConsultation) await this.assertParticipant(me, dto.relatedId!);
+    if (forConsultation) await this.access.consultationParticipant(me, dto.relatedId!);
     const encrypt = SENSITIVE_FILE_TYPES.has(dto.fileType) || forConsultation;
     const isPublic = !encrypt && IMAGE_FILE_TYPES.has(dto.fileType);
     if (isPublic) content.data = stripImageMetadata(content.data, content.mimeType);
@@ -241,14 +243,6 @@ export class FilesService {
       isEncrypted: file.isEncrypted,
       createdAt: file.createdAt,
     };
-  }
-
-  private async assertParticipant(me: Identity, consultationId: string): Promise<void> {
-    const own: Prisma.ConsultationWhereInput[] = [];
-    if (me.employeeId) own.push({ employeeId: me.employeeId });
-    if (me.practitionerId) own.push({ practitionerId: me.practitionerId });
-    const found = own.length ? await this.tenant.db.consultation.count({ where: { id: consultationId, OR: own } }) : 0;
-    if (!found) throw AppException.notFound('Consultation introuvable');
   }
 
   private async read(file: File): Promise<Readable> {
