@@ -12,6 +12,7 @@ import { AppConfig } from '../../config/app-config.service.js';
 import { OutboxEffect, OutboxService } from '../../infra/outbox/outbox.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { AccessService } from '../access/access.service.js';
+import { PractitionerRecords } from '../practitioners/practitioner-records.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { SlotsService } from '../availability/slots.service.js';
 import { utcToLocal } from '../availability/time-zone.js';
@@ -67,6 +68,7 @@ export class ConsultationsService {
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
     private readonly access: AccessService,
+    private readonly practitioners: PractitionerRecords,
   ) {}
 
   // ---------- CO1 booking ----------
@@ -295,7 +297,7 @@ export class ConsultationsService {
     const c = await this.transition(me, id, 'end', {
       changes: () => ({ endedAt: new Date(), billingStatus: 'VALIDATED' }),
       extra: async (tx, row) => {
-        await tx.practitioner.update({ where: { id: row.practitionerId }, data: { totalConsultations: { increment: 1 } }, select: { id: true } });
+        await this.practitioners.countCompletedSession(tx, row.practitionerId);
       },
       effects: (c) => [
         {
