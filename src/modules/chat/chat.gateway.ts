@@ -61,16 +61,17 @@ export class ChatGateway implements OnGatewayInit {
     };
 
     this.on(socket, 'chat:join', ConsultationRefDto, async (me, { consultationId }) => {
-      let history;
       try {
-        history = await this.chat.history(me, consultationId);
+        await this.chat.checkParticipant(me, consultationId);
       } catch (e) {
         const { error } = toAck(e) as { error: { code: string; message: string } };
         socket.emit('chat:error', { code: error.code, message: error.message });
         throw e;
       }
+      // join before reading the history, so a message sent meanwhile arrives live rather than being missed
       await socket.join(consultationRoom(consultationId));
       joined.add(consultationId);
+      const history = await this.chat.history(me, consultationId);
       socket.emit('chat:history', history.messages);
       return { consultationId, count: history.messages.length, nextCursor: history.nextCursor };
     });

@@ -66,6 +66,11 @@ export class ChatService {
     this.notifyCooldown = config.get('CHAT_NOTIFY_COOLDOWN_SECONDS');
   }
 
+  /** W1: 404 unless the caller is one of the consultation's two participants. */
+  async checkParticipant(me: Identity, consultationId: string): Promise<void> {
+    await this.access.consultationParticipant(me, consultationId);
+  }
+
   /** CH1 / W6: a page of messages, oldest first; `cursor` (a message id) pages backwards. */
   async history(me: Identity, consultationId: string, q: { limit?: number; cursor?: string } = {}): Promise<MessageListDto> {
     await this.access.consultationParticipant(me, consultationId);
