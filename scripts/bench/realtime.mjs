@@ -94,6 +94,7 @@ async function measure({ sender, receiver, consultationId, kind, total = RATE * 
   const sentAt = new Map();
   const latencies = [];
   let failed = 0;
+  const failures = {};
   const event = kind === 'message' ? 'chat:message:received' : 'chat:typing';
   const onReceive = (payload) => {
     const seq = kind === 'message' ? Number(payload.content?.slice(6)) : payload.seq;
@@ -116,7 +117,11 @@ async function measure({ sender, receiver, consultationId, kind, total = RATE * 
         sentAt.set(n, performance.now());
         const payload = kind === 'message' ? { consultationId, content: `bench ${n}` } : { consultationId, isTyping: n % 2 === 0 };
         sender.timeout(10_000).emit(kind === 'message' ? 'chat:message' : 'chat:typing', payload, (err, reply) => {
-          if (err || !reply?.ok) failed++;
+          if (err || !reply?.ok) {
+            failed++;
+            const code = err ? 'ACK_TIMEOUT_10S' : reply?.error?.code ?? 'NO_ACK';
+            failures[code] = (failures[code] ?? 0) + 1;
+          }
         });
       }
       if (seq >= total) {
@@ -135,6 +140,7 @@ async function measure({ sender, receiver, consultationId, kind, total = RATE * 
     sent: total,
     delivered: latencies.length,
     failed,
+    failures,
     offeredPerSec: round(total / sendSeconds),
     deliveredPerSec: round(latencies.length / elapsed),
     p50Ms: round(percentile(sorted, 50)),
@@ -185,7 +191,7 @@ export async function runRealtimeBench({ urls, redisUrl, fixtures, basePort }) {
       }
     }
     console.log(`\n| realtime scenario | offered msg/s | delivered msg/s | p50 ms | p99 ms | max ms | failed |\n|---|---|---|---|---|---|---|`);
-    for (const r of results) console.log(`| ${r.scenario} | ${r.offeredPerSec} | ${r.deliveredPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.failed} |`);
+    for (const r of results) console.log(`| ${r.scenario} | ${r.offeredPerSec} | ${r.deliveredPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.failed} ${r.failed ? JSON.stringify(r.failures) : ''} |`);
     return results;
   } finally {
     for (const s of sockets) s.close();
