@@ -209,6 +209,7 @@ async function main() {
     path.join(ROOT, 'bench-results', 'latest.json'),
     JSON.stringify({ at: new Date().toISOString(), node: process.version, connections: CONNECTIONS, durationSec: DURATION, results }, null, 2),
   );
+  if (!process.env.BENCH_SKIP_REALTIME) fs.writeFileSync(path.join(ROOT, 'bench-results', 'realtime.json'), JSON.stringify(await (await import('./bench/realtime.mjs')).runRealtimeBench({ urls, redisUrl: services.redisUrl, fixtures, basePort: PORT + 10 }), null, 2));
   if (results.some((r) => !r.ok)) throw new Error('some requests failed during the benchmark (see non-2xx)');
 }
 

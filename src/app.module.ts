@@ -14,6 +14,7 @@ import { ArticlesModule } from './modules/articles/articles.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { AvailabilityModule } from './modules/availability/availability.module.js';
 import { ClinicalNotesModule } from './modules/clinical-notes/clinical-notes.module.js';
+import { ChatModule } from './modules/chat/chat.module.js';
 import { CompaniesModule } from './modules/companies/companies.module.js';
 import { EmployeesModule } from './modules/employees/employees.module.js';
 import { ConsultationsModule } from './modules/consultations/consultations.module.js';
@@ -65,6 +66,7 @@ export class AppModule implements NestModule {
         ArticlesModule,
         NewsModule,
         CrisisResourcesModule,
+        ChatModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
       ],
       controllers: [MetricsController],

@@ -167,6 +167,15 @@ export class EnvironmentVariables {
   /** Soft-deleted clinical notes are hard-deleted this many years after their deletion (SPEC §6.8: 20 years). */
   @Transform(toInt) @IsInt() @Min(1) @Max(100) CLINICAL_NOTE_RETENTION_YEARS = 20;
 
+  /** Chat stays writable this many days after a consultation is COMPLETED (SPEC §6.5 "during and after"). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3650) CHAT_FOLLOW_UP_DAYS = 30;
+  /** A sender may edit a message (I4) this many minutes after sending it. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1440) CHAT_EDIT_WINDOW_MINUTES = 15;
+  /** Per user, per 10 s window: chat:message events (other chat events get 4× this). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000000) CHAT_MESSAGES_PER_10S = 20;
+  /** An offline recipient gets at most one MESSAGE_RECEIVED notification per consultation in this many seconds. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(86400) CHAT_NOTIFY_COOLDOWN_SECONDS = 300;
+
   @IsString() LOG_LEVEL = 'info';
 }
 

@@ -4,6 +4,7 @@
  * an e-mail (SPEC §8.2). To add an area: write `templates/<area>.templates.ts` and spread it below.
  */
 import { authTemplates } from './templates/auth.templates.js';
+import { chatTemplates } from './templates/chat.templates.js';
 import { consultationTemplates } from './templates/consultation.templates.js';
 import { contentTemplates } from './templates/content.templates.js';
 import { directoryTemplates } from './templates/directory.templates.js';
@@ -16,6 +17,7 @@ export const templates = {
   ...consultationTemplates,
   ...contentTemplates,
   ...directoryTemplates,
+  ...chatTemplates,
 };
 
 type Registry = typeof templates;

@@ -17,6 +17,14 @@ class SocketAuthError extends Error {
   }
 }
 
+/** `auth.token`, or for non-browser clients an `Authorization: Bearer <token>` handshake header. */
+function handshakeToken(socket: Socket): unknown {
+  const token = socket.handshake.auth?.token;
+  if (token !== undefined) return token;
+  const [scheme, value] = (socket.handshake.headers.authorization ?? '').split(' ');
+  return scheme?.toLowerCase() === 'bearer' && value ? value : undefined;
+}
+
 /**
  * Handshake authentication for every namespace: `auth.token` is an access token checked by the same
  * code as HTTP. A refused connection gets `connect_error` with `{ code, message }` in `err.data`.
@@ -31,7 +39,7 @@ export class SocketAuthService {
   /** Installs the handshake check on `namespace`; `allowed` restricts roles (e.g. no admins on /chat). */
   guard(namespace: Namespace, allowed?: Role[]): void {
     namespace.use((socket: Socket, next) => {
-      this.authenticate(socket.handshake.auth?.token)
+      this.authenticate(handshakeToken(socket))
         .then((identity) => {
           if (allowed && !allowed.includes(identity.role)) {
             return next(new SocketAuthError('FORBIDDEN', 'Rôle non autorisé sur cet espace'));

@@ -121,6 +121,12 @@ export class FilesService {
 
   /** F1: any role uploads a PDF/JPEG/PNG; sensitive types and consultation files are encrypted and private. */
   async upload(me: Identity, dto: UploadFileDto, upload: Express.Multer.File | undefined): Promise<FileUploadedDto> {
+    const file = await this.store(me, dto, upload);
+    return { id: file.id, url: fileUrl(file.id) };
+  }
+
+  /** F1's checks and storage, returning the File row (CH4 chat attachments answer with its name, type and size). */
+  async store(me: Identity, dto: UploadFileDto, upload: Express.Multer.File | undefined): Promise<File> {
     const kind: UploadKind = IMAGE_FILE_TYPES.has(dto.fileType) ? 'image' : 'document';
     const content = await checkUpload(upload, kind);
     const forConsultation = dto.relatedResource === CONSULTATION_RESOURCE;
@@ -157,7 +163,7 @@ export class FilesService {
         return created;
       },
     );
-    return { id: file.id, url: fileUrl(file.id) };
+    return file;
   }
 
   /**
