@@ -71,6 +71,11 @@ export const ErrorCode = {
   UNKNOWN_DEPARTMENT: 'UNKNOWN_DEPARTMENT',
   // journal
   JOURNAL_ENTRY_UNREADABLE: 'JOURNAL_ENTRY_UNREADABLE',
+  // audio calls (/audio-call)
+  CALL_NOT_AUDIO: 'CALL_NOT_AUDIO',
+  CALL_NOT_FOUND: 'CALL_NOT_FOUND',
+  CALL_IN_PROGRESS: 'CALL_IN_PROGRESS',
+  CALL_NOT_ACCEPTED: 'CALL_NOT_ACCEPTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -9,6 +9,6 @@ import { RoomTokenService } from './room-token.service.js';
   imports: [AvailabilityModule],
   controllers: [ConsultationsController],
   providers: [ConsultationsService, RoomAccessService, RoomTokenService],
-  exports: [ConsultationsService],
+  exports: [ConsultationsService, RoomAccessService],
 })
 export class ConsultationsModule {}
