@@ -27,6 +27,8 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { ReviewsModule } from './modules/reviews/reviews.module.js';
 import { PractitionersModule } from './modules/practitioners/practitioners.module.js';
 import { UsersModule } from './modules/users/users.module.js';
+import { CallsModule } from './modules/calls/calls.module.js';
+import { PresenceModule } from './modules/presence/presence.module.js';
 import { ProcessorsModule } from './worker/processors.module.js';
 
 export interface AppModuleOptions {
@@ -67,6 +69,8 @@ export class AppModule implements NestModule {
         NewsModule,
         CrisisResourcesModule,
         ChatModule,
+        PresenceModule,
+        CallsModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
       ],
       controllers: [MetricsController],

@@ -163,6 +163,10 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() TURN_URL?: string;
   @IsOptional() @IsString() TURN_USERNAME?: string;
   @IsOptional() @IsString() TURN_CREDENTIAL?: string;
+  /** Realtime presence and call liveness: a socket not refreshed for this long (its instance died) counts as gone. */
+  @Transform(toInt) @IsInt() @Min(3) @Max(600) PRESENCE_TTL_SECONDS = 60;
+  /** Signalling events (webrtc:*, call:*) one /audio-call socket may send per 10 s; more get RATE_LIMITED. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10000) CALL_SIGNALS_PER_10S = 200;
 
   /** Soft-deleted clinical notes are hard-deleted this many years after their deletion (SPEC §6.8: 20 years). */
   @Transform(toInt) @IsInt() @Min(1) @Max(100) CLINICAL_NOTE_RETENTION_YEARS = 20;

@@ -10,6 +10,6 @@ import { RoomTokenService } from './room-token.service.js';
   imports: [AvailabilityModule, PractitionersModule],
   controllers: [ConsultationsController],
   providers: [ConsultationsService, RoomAccessService, RoomTokenService],
-  exports: [ConsultationsService],
+  exports: [ConsultationsService, RoomAccessService],
 })
 export class ConsultationsModule {}
