@@ -26,6 +26,7 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { ReviewsModule } from './modules/reviews/reviews.module.js';
 import { PractitionersModule } from './modules/practitioners/practitioners.module.js';
 import { UsersModule } from './modules/users/users.module.js';
+import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { ProcessorsModule } from './worker/processors.module.js';
 
 export interface AppModuleOptions {
@@ -65,6 +66,7 @@ export class AppModule implements NestModule {
         ArticlesModule,
         NewsModule,
         CrisisResourcesModule,
+        PrivacyModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
       ],
       controllers: [MetricsController],

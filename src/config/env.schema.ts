@@ -167,6 +167,13 @@ export class EnvironmentVariables {
   /** Soft-deleted clinical notes are hard-deleted this many years after their deletion (SPEC §6.8: 20 years). */
   @Transform(toInt) @IsInt() @Min(1) @Max(100) CLINICAL_NOTE_RETENTION_YEARS = 20;
 
+  /** RGPD erasure: days between a deletion request and its processing, cancellable meanwhile (SPEC §6.8: 30). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(365) DELETION_GRACE_DAYS = 30;
+  /** Hours the e-mailed confirmation code of a deletion request stays valid. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(720) DELETION_CONFIRMATION_TTL_HOURS = 48;
+  /** Current version of the consent texts (TERMS_OF_USE, PRIVACY_POLICY, HEALTH_DATA_PROCESSING); only it can be given. */
+  @Matches(/^\d{1,3}(\.\d{1,3}){0,2}$/) CONSENT_CURRENT_VERSION = '1.0';
+
   @IsString() LOG_LEVEL = 'info';
 }
 

@@ -7,6 +7,7 @@ import { authTemplates } from './templates/auth.templates.js';
 import { consultationTemplates } from './templates/consultation.templates.js';
 import { contentTemplates } from './templates/content.templates.js';
 import { directoryTemplates } from './templates/directory.templates.js';
+import { privacyTemplates } from './templates/privacy.templates.js';
 import type { RenderedMail, RenderOptions } from './templates/layout.js';
 
 export type { RenderedMail, RenderOptions } from './templates/layout.js';
@@ -16,6 +17,7 @@ export const templates = {
   ...consultationTemplates,
   ...contentTemplates,
   ...directoryTemplates,
+  ...privacyTemplates,
 };
 
 type Registry = typeof templates;
