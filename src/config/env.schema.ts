@@ -173,6 +173,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(720) DELETION_CONFIRMATION_TTL_HOURS = 48;
   /** Current version of the consent texts (TERMS_OF_USE, PRIVACY_POLICY, HEALTH_DATA_PROCESSING); only it can be given. */
   @Matches(/^\d{1,3}(\.\d{1,3}){0,2}$/) CONSENT_CURRENT_VERSION = '1.0';
+  /** Crypto-shredding: key-store dumps (subject keys) are kept at most this many days; an erasure is final in every backup after it (README). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(90) SUBJECT_KEY_BACKUP_RETENTION_DAYS = 7;
 
   @IsString() LOG_LEVEL = 'info';
 }

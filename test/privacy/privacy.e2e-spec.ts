@@ -396,3 +396,33 @@ describe('RGPD: export, deletion requests, erasure with crypto-shredding, consen
     expect([res.body.consultations, res.body.journal]).toEqual([[], []]);
   });
 });
+
+describe('backups never carry the subject keys (crypto-shredding holds for dumps)', () => {
+  it('a database dump made with databaseDumpArgs() has the subject_keys table but none of its keys; the key-store dump has them', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { existsSync, readdirSync } = await import('node:fs');
+    const { databaseDumpArgs, keyStoreDumpArgs } = await import('../../src/infra/crypto/backup-policy.js');
+    const root = '/usr/lib/postgresql';
+    const bin = existsSync(root) ? readdirSync(root).sort().reverse().map((v) => `${root}/${v}/bin/pg_dump`).find((p) => existsSync(p)) : undefined;
+    expect(bin, 'pg_dump binary').toBeDefined();
+    const pool = new pg.Pool({ connectionString: process.env.SYSTEM_DATABASE_URL, max: 1 });
+    try {
+      const subject = randomUUID();
+      await pool.query(`INSERT INTO users (id, email, password_hash, updated_at) VALUES ($1, $2, 'x', now())`, [subject, `dump-${subject}@example.test`]);
+      const marker = `feedc0de${randomUUID().replace(/-/g, '')}`;
+      await pool.query(`INSERT INTO subject_keys (id, subject_id, encrypted_key, dek_iv, dek_auth_tag, key_version) VALUES ($1, $2, $3, 'i', 't', 'v2')`, [randomUUID(), subject, marker]);
+      // the backup runs as the system role: FORCE RLS binds the owner too, and pg_dump refuses partial reads
+      const url = process.env.SYSTEM_DATABASE_URL!;
+      const dump = execFileSync(bin!, [...databaseDumpArgs(), '--exclude-table=public._prisma_migrations', '--no-owner', url], { maxBuffer: 512 * 1024 * 1024 }).toString('utf8');
+      expect(dump).toContain('CREATE TABLE public.subject_keys');
+      expect(dump).toContain('COPY public.journal_entries');
+      expect(dump).not.toContain(marker);
+      expect(dump).not.toMatch(/COPY public\.subject_keys/);
+      const keys = execFileSync(bin!, [...keyStoreDumpArgs(), url]).toString('utf8');
+      expect(keys).toContain(marker);
+      expect(keys).not.toContain('COPY public.journal_entries');
+    } finally {
+      await pool.end();
+    }
+  });
+});

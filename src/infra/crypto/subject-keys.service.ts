@@ -67,26 +67,27 @@ export class SubjectKeys {
     const ids = [...new Set(subjectIds)];
     const keys = new Map<string, Buffer>();
     if (ids.length === 0) return new SubjectKeyring(this.crypto, keys);
-    const run = async (db: Db) => {
-      if (opts.create) {
-        const missing = ids.filter((id) => !keys.has(id));
-        const existing = await db.subjectKey.findMany({ where: { subjectId: { in: missing } }, select: { subjectId: true } });
-        const have = new Set(existing.map((k) => k.subjectId));
-        for (const subjectId of missing.filter((id) => !have.has(id))) {
-          const { key, stored } = this.crypto.newSubjectKey(subjectId);
-          key.fill(0); // the row read back below is the one that counts (a concurrent creation may win)
-          await db.subjectKey.createMany({ data: [{ id: randomUUID(), subjectId, ...stored }], skipDuplicates: true });
-        }
-      }
+    const load = async (db: Db) => {
       const rows = await db.subjectKey.findMany({
-        where: { subjectId: { in: ids } },
+        where: { subjectId: { in: ids.filter((id) => !keys.has(id)) } },
         select: { subjectId: true, encryptedKey: true, dekIv: true, dekAuthTag: true, keyVersion: true },
       });
       for (const row of rows) keys.set(row.subjectId, this.crypto.openSubjectKey(row.subjectId, row));
     };
-    if (opts.tx) await run(opts.tx);
-    else if (opts.create) await this.tenant.tx(run);
-    else await run(this.tenant.db);
+    // the common case is one read; creating (first journal entry, first message) takes a transaction
+    await load(opts.tx ?? this.tenant.db);
+    if (opts.create && ids.some((id) => !keys.has(id))) {
+      const create = async (db: Db) => {
+        for (const subjectId of ids.filter((id) => !keys.has(id))) {
+          const { key, stored } = this.crypto.newSubjectKey(subjectId);
+          key.fill(0); // the row read back below is the one that counts (a concurrent creation may win)
+          await db.subjectKey.createMany({ data: [{ id: randomUUID(), subjectId, ...stored }], skipDuplicates: true });
+        }
+        await load(db);
+      };
+      if (opts.tx) await create(opts.tx);
+      else await this.tenant.tx(create);
+    }
     return new SubjectKeyring(this.crypto, keys);
   }
 

@@ -141,14 +141,13 @@ export class JournalService {
     const id = randomUUID();
     const payload = { content: dto.content, tags: unique(dto.tags ?? []) };
     const mood = resolveMood(dto) ?? null;
-    const row = await this.tenant.tx(async (tx) => {
-      const { wrapping, ring } = await this.subjects.wrappingFor(me.userId, tx);
-      try {
-        return await tx.journalEntry.create({ data: { id, employeeId, mood, ...this.seal(id, employeeId, payload, wrapping) }, select: ENTRY_SELECT });
-      } finally {
-        ring.close();
-      }
-    });
+    const { wrapping, ring } = await this.subjects.wrappingFor(me.userId);
+    let row: EntryRow;
+    try {
+      row = await this.tenant.db.journalEntry.create({ data: { id, employeeId, mood, ...this.seal(id, employeeId, payload, wrapping) }, select: ENTRY_SELECT });
+    } finally {
+      ring.close();
+    }
     return present(row, payload);
   }
 
