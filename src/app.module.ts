@@ -29,6 +29,7 @@ import { PractitionersModule } from './modules/practitioners/practitioners.modul
 import { UsersModule } from './modules/users/users.module.js';
 import { CallsModule } from './modules/calls/calls.module.js';
 import { PresenceModule } from './modules/presence/presence.module.js';
+import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { ProcessorsModule } from './worker/processors.module.js';
 
 export interface AppModuleOptions {
@@ -71,6 +72,7 @@ export class AppModule implements NestModule {
         ChatModule,
         PresenceModule,
         CallsModule,
+        PrivacyModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
       ],
       controllers: [MetricsController],

@@ -179,6 +179,14 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000000) CHAT_MESSAGES_PER_10S = 20;
   /** An offline recipient gets at most one MESSAGE_RECEIVED notification per consultation in this many seconds. */
   @Transform(toInt) @IsInt() @Min(0) @Max(86400) CHAT_NOTIFY_COOLDOWN_SECONDS = 300;
+  /** RGPD erasure: days between a deletion request and its processing, cancellable meanwhile (SPEC §6.8: 30). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(365) DELETION_GRACE_DAYS = 30;
+  /** Hours the e-mailed confirmation code of a deletion request stays valid. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(720) DELETION_CONFIRMATION_TTL_HOURS = 48;
+  /** Current version of the consent texts (TERMS_OF_USE, PRIVACY_POLICY, HEALTH_DATA_PROCESSING); only it can be given. */
+  @Matches(/^\d{1,3}(\.\d{1,3}){0,2}$/) CONSENT_CURRENT_VERSION = '1.0';
+  /** Crypto-shredding: key-store dumps (subject keys) are kept at most this many days; an erasure is final in every backup after it (README). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(90) SUBJECT_KEY_BACKUP_RETENTION_DAYS = 7;
 
   @IsString() LOG_LEVEL = 'info';
 }

@@ -7,10 +7,12 @@ import { ScheduledArticlesProcessor } from '../modules/articles/scheduled-articl
 import { ScheduledArticlesService } from '../modules/articles/scheduled-articles.service.js';
 import { RemindersProcessor } from '../modules/consultations/reminders.processor.js';
 import { NotificationsProcessor } from '../modules/notifications/notifications.processor.js';
+import { ErasureProcessor } from '../modules/privacy/erasure.processor.js';
+import { PrivacyErasureModule } from '../modules/privacy/privacy.module.js';
 
 /** Every BullMQ processor; loaded by the worker process, or by the api when WORKER_EMBEDDED=true. */
 @Module({
-  imports: [ClinicalNotesRetentionModule],
-  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService],
+  imports: [ClinicalNotesRetentionModule, PrivacyErasureModule],
+  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService, ErasureProcessor],
 })
 export class ProcessorsModule {}

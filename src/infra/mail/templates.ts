@@ -8,6 +8,7 @@ import { chatTemplates } from './templates/chat.templates.js';
 import { consultationTemplates } from './templates/consultation.templates.js';
 import { contentTemplates } from './templates/content.templates.js';
 import { directoryTemplates } from './templates/directory.templates.js';
+import { privacyTemplates } from './templates/privacy.templates.js';
 import type { RenderedMail, RenderOptions } from './templates/layout.js';
 
 export type { RenderedMail, RenderOptions } from './templates/layout.js';
@@ -18,6 +19,7 @@ export const templates = {
   ...contentTemplates,
   ...directoryTemplates,
   ...chatTemplates,
+  ...privacyTemplates,
 };
 
 type Registry = typeof templates;

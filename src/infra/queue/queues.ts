@@ -6,4 +6,5 @@ export const QUEUE = {
   outbox: 'outbox',
   noteRetention: 'note-retention',
   articles: 'articles',
+  rgpd: 'rgpd',
 } as const;

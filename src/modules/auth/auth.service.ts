@@ -463,6 +463,12 @@ export class AuthService {
     return count === 1;
   }
 
+  /** Re-authentication of a signed-in user by its password (RGPD deletion request), same limits as change-password. */
+  async confirmPassword(identity: Identity, password: string, message: string): Promise<void> {
+    const user = await this.tenant.db.user.findUniqueOrThrow({ where: { id: identity.userId }, select: { id: true, passwordHash: true } });
+    await this.checkCurrentPassword(user, password, message);
+  }
+
   /** A signed-in user's current password (403 PASSWORD_INVALID), with a lock after too many wrong ones. */
   private async checkCurrentPassword(user: { id: string; passwordHash: string }, password: string, message: string): Promise<void> {
     await this.limiter.passwordCheckAttempt(user.id);
