@@ -10,7 +10,7 @@ import { bearer, createUser, signAccessToken, TestUser } from '../helpers/fixtur
 import { binaryParser, makeOversized, makePdf, makePng, makeText } from '../helpers/files.js';
 import { nextEvent } from '../helpers/sockets.js';
 import { startTestApp, TestContext } from '../helpers/test-app.js';
-import { ack, chatSocket, createPair, Pair } from './helpers.js';
+import { ack, chatSocket, createPair, Pair, subjectKeyOf } from './helpers.js';
 
 describe('chat REST CH1–CH5, I4, I5', () => {
   let t: TestContext;
@@ -225,13 +225,14 @@ describe('chat REST CH1–CH5, I4, I5', () => {
     expect(rows).toHaveLength(2);
     for (const needle of [secret, 'Idées', 'noires', Buffer.from(secret).toString('hex'), Buffer.from(secret).toString('base64')]) expect(dump).not.toContain(needle);
 
-    const crypto = t.app.get(EnvelopeCrypto);
+    const { ring } = await subjectKeyOf(t.db, t.app.get(EnvelopeCrypto), p.employee.id);
     const r1 = await t.db.message.findUniqueOrThrow({ where: { id: m1 } });
-    expect(openMessageContent(crypto, r1)).toBe(secret);
+    expect(r1.keyVersion).toBe(`sk:${p.employee.id}`); // wrapped by the employee's subject key (crypto-shredding)
+    expect(openMessageContent(ring, r1)).toBe(secret);
     const { encryptedContent, iv, authTag, encryptedDek, dekIv, dekAuthTag, keyVersion } = r1;
     await t.db.message.update({ where: { id: m2 }, data: { encryptedContent, iv, authTag, encryptedDek, dekIv, dekAuthTag, keyVersion } });
     const moved = await t.db.message.findUniqueOrThrow({ where: { id: m2 } });
-    expect(() => openMessageContent(crypto, moved)).toThrow();
+    expect(() => openMessageContent(ring, moved)).toThrow();
     const list = await t.http.get(`/api/chat/${p.consultationId}/messages`).set(as(p.practitioner));
     expect(list.status).toBe(200);
     expect(list.body.messages.find((m: any) => m.id === m2).content).toBeNull();

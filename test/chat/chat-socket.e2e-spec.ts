@@ -10,7 +10,7 @@ import { sealMessageContent } from '../../src/modules/chat/message-crypto.js';
 import { createUser, signAccessToken } from '../helpers/fixtures.js';
 import { connectSocket, nextEvent } from '../helpers/sockets.js';
 import { startTestApp, TestContext } from '../helpers/test-app.js';
-import { ack, chatSocket, createPair, record } from './helpers.js';
+import { ack, chatSocket, createPair, record, subjectKeyOf } from './helpers.js';
 
 describe('/chat socket namespace', () => {
   let t: TestContext;
@@ -55,13 +55,14 @@ describe('/chat socket namespace', () => {
       const p = await createPair(t.db);
       // 53 messages encrypted exactly as the app does, written by the system role (fast fixtures)
       const crypto = t.app.get(EnvelopeCrypto);
+      const { wrapping } = await subjectKeyOf(t.db, crypto, p.employee.id);
       const base = Date.now() - 3_600_000;
       await t.db.message.createMany({
         data: Array.from({ length: 53 }, (_, i) => {
           const who = i % 2 ? p.practitioner : p.employee;
           const id = randomUUID();
           const ref = { id, consultationId: p.consultationId, senderId: who.id };
-          return { ...ref, senderRole: who.role, createdAt: new Date(base + i * 1000), ...sealMessageContent(crypto, ref, `message ${i}`) };
+          return { ...ref, senderRole: who.role, createdAt: new Date(base + i * 1000), ...sealMessageContent(crypto, wrapping, ref, `message ${i}`) };
         }),
       });
       const socket = await connect(p.employee);

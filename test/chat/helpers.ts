@@ -1,5 +1,8 @@
 import { ConsultationStatus, PrismaClient, Role } from '@prisma/client';
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
+import { EnvelopeCrypto, SUBJECT_KEY_PREFIX, type WrappingKey } from '../../src/infra/crypto/envelope-crypto.service.js';
+import { SubjectKeyring } from '../../src/infra/crypto/subject-keys.service.js';
 import { insertConsultation, slotAt } from '../consultations/helpers.js';
 import { createUser, signAccessToken, TestUser } from '../helpers/fixtures.js';
 import { connectSocket } from '../helpers/sockets.js';
@@ -32,4 +35,19 @@ export function record(socket: Socket): Array<[string, unknown]> {
   const seen: Array<[string, unknown]> = [];
   socket.onAny((event, payload) => seen.push([event, payload]));
   return seen;
+}
+
+/**
+ * The subject key of `employeeUserId` (created when missing), as the app holds it: a wrapping key to seal
+ * fixtures exactly like the chat does, and a keyring to open rows. Read and written by the system role.
+ */
+export async function subjectKeyOf(db: PrismaClient, crypto: EnvelopeCrypto, employeeUserId: string): Promise<{ wrapping: WrappingKey; ring: SubjectKeyring }> {
+  let row = await db.subjectKey.findUnique({ where: { subjectId: employeeUserId } });
+  if (!row) {
+    const { key, stored } = crypto.newSubjectKey(employeeUserId);
+    key.fill(0);
+    row = await db.subjectKey.create({ data: { id: randomUUID(), subjectId: employeeUserId, ...stored } });
+  }
+  const key = crypto.openSubjectKey(employeeUserId, row);
+  return { wrapping: { label: `${SUBJECT_KEY_PREFIX}${employeeUserId}`, key }, ring: new SubjectKeyring(crypto, new Map([[employeeUserId, Buffer.from(key)]])) };
 }

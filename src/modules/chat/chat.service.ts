@@ -6,7 +6,7 @@ import type { Identity } from '../../common/context/request-context.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
 import { AppConfig } from '../../config/app-config.service.js';
-import { EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
+import { Envelope, EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
 import { OutboxService } from '../../infra/outbox/outbox.service.js';
 import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
 import { RealtimePublisher } from '../../infra/realtime/realtime-publisher.service.js';
@@ -14,7 +14,8 @@ import { RedisService } from '../../infra/redis/redis.module.js';
 import { AccessService, type ConsultationAccess } from '../access/access.service.js';
 import { fileIdFromUrl, FilesService, fileUrl } from '../files/files.service.js';
 import { ChatPresence, consultationRoom } from './chat-presence.service.js';
-import { openMessageContent, sealMessageContent } from './message-crypto.js';
+import { MessageRef, openMessageContent, sealMessageContent } from './message-crypto.js';
+import { SubjectKeyring, SubjectKeys } from '../../infra/crypto/subject-keys.service.js';
 import type { AttachmentUploadedDto, MessageDto, MessageListDto, MessageSenderDto, ThreadDto } from './dto/chat.dto.js';
 import { HISTORY_PAGE } from './dto/chat.dto.js';
 
@@ -60,6 +61,7 @@ export class ChatService {
     private readonly presence: ChatPresence,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
+    private readonly subjectKeys: SubjectKeys,
   ) {
     this.followUpMs = config.get('CHAT_FOLLOW_UP_DAYS') * 86_400_000;
     this.editWindowMs = config.get('CHAT_EDIT_WINDOW_MINUTES') * 60_000;
@@ -73,7 +75,7 @@ export class ChatService {
 
   /** CH1 / W6: a page of messages, oldest first; `cursor` (a message id) pages backwards. */
   async history(me: Identity, consultationId: string, q: { limit?: number; cursor?: string } = {}): Promise<MessageListDto> {
-    await this.access.consultationParticipant(me, consultationId);
+    const consultation = await this.access.consultationParticipant(me, consultationId);
     const limit = q.limit ?? HISTORY_PAGE;
     let before: Prisma.MessageWhereInput = {};
     if (q.cursor) {
@@ -81,13 +83,18 @@ export class ChatService {
       if (!cursor) throw AppException.badRequest(ErrorCode.VALIDATION_ERROR, 'Curseur inconnu', [{ field: 'cursor', message: 'cursor doit être un nextCursor de cette conversation' }]);
       before = { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] };
     }
-    const [rows, profiles] = await Promise.all([
+    const [rows, profiles, ring] = await Promise.all([
       this.tenant.db.message.findMany({ where: { consultationId, ...before }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1 }),
       this.profiles(me, consultationId),
+      this.subjectKeys.ring([consultation.employeeUserId]),
     ]);
-    const more = rows.length > limit;
-    const page = rows.slice(0, limit).reverse();
-    return { messages: page.map((r) => this.toDto(r, profiles)), nextCursor: more ? page[0].id : null };
+    try {
+      const more = rows.length > limit;
+      const page = rows.slice(0, limit).reverse();
+      return { messages: page.map((r) => this.toDto(r, profiles, { ring })), nextCursor: more ? page[0].id : null };
+    } finally {
+      ring.close();
+    }
   }
 
   /** CH2 / W3: encrypts, persists, then broadcasts `chat:message:received`; an offline recipient is notified. */
@@ -96,7 +103,7 @@ export class ChatService {
     this.assertWritable(consultation);
     const attachment = dto.attachmentUrl ? await this.attachment(me, consultationId, dto.attachmentUrl) : null;
     const id = randomUUID();
-    const sealed = sealMessageContent(this.crypto, { id, consultationId, senderId: me.userId }, dto.content);
+    const sealed = await this.seal(consultation, { id, consultationId, senderId: me.userId }, dto.content);
     const row = await this.tenant.db.message.create({
       data: {
         id,
@@ -111,7 +118,7 @@ export class ChatService {
         attachmentSize: attachment?.size ?? null,
       },
     });
-    const message = this.toDto(row, profiles, dto.content);
+    const message = this.toDto(row, profiles, { plaintext: dto.content });
     this.publisher.toRoom('/chat', consultationRoom(consultationId), 'chat:message:received', message);
     void this.ctx.runAs(me, () => this.notifyIfOffline(consultation, id));
     return message;
@@ -139,9 +146,9 @@ export class ChatService {
     }
     const [consultation, profiles] = await Promise.all([this.access.consultationParticipant(me, row.consultationId), this.profiles(me, row.consultationId)]);
     this.assertWritable(consultation);
-    const sealed = sealMessageContent(this.crypto, row, content);
+    const sealed = await this.seal(consultation, row, content);
     const updated = await this.tenant.db.message.update({ where: { id: messageId }, data: { ...sealed, isEdited: true, editedAt: new Date() } });
-    const message = this.toDto(updated, profiles, content);
+    const message = this.toDto(updated, profiles, { plaintext: content });
     this.publisher.toRoom('/chat', consultationRoom(row.consultationId), 'chat:message:edited', message);
     return message;
   }
@@ -229,7 +236,18 @@ export class ChatService {
     return new Map(c ? [c.employee, c.practitioner].map((p) => [p.userId, p]) : []);
   }
 
-  private toDto(row: Message, profiles: Profiles, plaintext?: string): MessageDto {
+  /** Seals under the subject key of the consultation's employee (created on the first message). */
+  private async seal(c: ConsultationAccess, ref: MessageRef, content: string): Promise<Envelope> {
+    const { wrapping, ring } = await this.subjectKeys.wrappingFor(c.employeeUserId);
+    try {
+      return sealMessageContent(this.crypto, wrapping, ref, content);
+    } finally {
+      ring.close();
+    }
+  }
+
+  /** `plaintext` when the caller just wrote it, else decrypted with `ring`. */
+  private toDto(row: Message, profiles: Profiles, content: { plaintext: string } | { ring: SubjectKeyring }): MessageDto {
     const p = profiles.get(row.senderId);
     const sender: MessageSenderDto = { firstName: p?.firstName ?? '', lastName: p?.lastName ?? '', avatarUrl: p?.avatarUrl ?? null };
     return {
@@ -240,7 +258,7 @@ export class ChatService {
       senderName: `${sender.firstName} ${sender.lastName}`.trim(),
       senderAvatarUrl: sender.avatarUrl,
       sender,
-      content: row.isDeleted ? null : (plaintext ?? this.open(row)),
+      content: row.isDeleted ? null : 'plaintext' in content ? content.plaintext : this.open(row, content.ring),
       messageType: row.messageType,
       attachmentUrl: row.isDeleted ? null : row.attachmentUrl,
       attachmentName: row.isDeleted ? null : row.attachmentName,
@@ -257,9 +275,9 @@ export class ChatService {
   }
 
   /** A message that fails its integrity check shows without content (one bad row must not block a conversation). */
-  private open(row: Message): string | null {
+  private open(row: Message, ring: SubjectKeyring): string | null {
     try {
-      return openMessageContent(this.crypto, row);
+      return openMessageContent(ring, row);
     } catch (e) {
       this.logger.warn({ message: 'chat message failed its integrity check', id: row.id, error: (e as Error).name });
       return null;

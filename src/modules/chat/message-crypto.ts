@@ -1,6 +1,6 @@
 import type { Message } from '@prisma/client';
-import { aadFor } from '../../infra/crypto/aad.js';
-import type { Envelope, EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
+import type { Envelope, EnvelopeCrypto, WrappingKey } from '../../infra/crypto/envelope-crypto.service.js';
+import { openMessage, sealMessage, type SubjectKeyring } from '../../infra/crypto/subject-keys.service.js';
 
 /** What a message's ciphertext is bound to (AAD): table, row, consultation and sender. */
 export interface MessageRef {
@@ -10,14 +10,18 @@ export interface MessageRef {
 }
 
 /**
- * The ONE place message content is encrypted and decrypted (a per-message data key, AAD aadFor.message).
- * Crypto-shredding with per-subject keys will replace these two functions and nothing else.
+ * The ONE place the chat encrypts and decrypts message content: a per-message data key wrapped by the
+ * subject key of the consultation's employee (crypto-shredding: their erasure makes every copy unreadable),
+ * AAD aadFor.message.
  */
-export function sealMessageContent(crypto: EnvelopeCrypto, ref: MessageRef, content: string): Envelope {
-  return crypto.encrypt(content, aadFor.message(ref.id, ref.consultationId, ref.senderId));
+export function sealMessageContent(crypto: EnvelopeCrypto, wrapping: WrappingKey, ref: MessageRef, content: string): Envelope {
+  return sealMessage(crypto, wrapping, ref, content);
 }
 
-/** Throws when the ciphertext fails authentication (tampered, or moved from another row). */
-export function openMessageContent(crypto: EnvelopeCrypto, row: Pick<Message, keyof Envelope | 'id' | 'consultationId' | 'senderId'>): string {
-  return crypto.decryptText(row as Envelope, aadFor.message(row.id, row.consultationId, row.senderId));
+/**
+ * The plaintext, or null when the employee was erased (subject key gone). Throws when the ciphertext fails
+ * authentication (tampered, or moved from another row).
+ */
+export function openMessageContent(ring: SubjectKeyring, row: Pick<Message, keyof Envelope | 'id' | 'consultationId' | 'senderId'>): string | null {
+  return openMessage(ring, row as Envelope & MessageRef);
 }
