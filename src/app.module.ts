@@ -26,6 +26,7 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { ReviewsModule } from './modules/reviews/reviews.module.js';
 import { PractitionersModule } from './modules/practitioners/practitioners.module.js';
 import { UsersModule } from './modules/users/users.module.js';
+import { ReportsModule } from './modules/reports/reports.module.js';
 import { ProcessorsModule } from './worker/processors.module.js';
 
 export interface AppModuleOptions {
@@ -61,6 +62,7 @@ export class AppModule implements NestModule {
         JournalModule,
         FilesModule,
         PractitionersModule,
+        ReportsModule,
         AvailabilityModule,
         ArticlesModule,
         NewsModule,

@@ -167,6 +167,13 @@ export class EnvironmentVariables {
   /** Soft-deleted clinical notes are hard-deleted this many years after their deletion (SPEC §6.8: 20 years). */
   @Transform(toInt) @IsInt() @Min(1) @Max(100) CLINICAL_NOTE_RETENTION_YEARS = 20;
 
+  /** Reports (SPEC §6.7): an aggregate over fewer employees than this is withheld, never shown as a number. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(1000) REPORTS_MIN_GROUP_SIZE = 10;
+  /** Counters: the materialized views are refreshed every this many hours (SPEC §3.4: 6). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(168) STATS_REFRESH_EVERY_HOURS = 6;
+  /** Counters: after a consultation ends, one refresh runs this long later for every ending in between (debounce). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000) STATS_REFRESH_DEBOUNCE_MS = 60_000;
+
   @IsString() LOG_LEVEL = 'info';
 }
 

@@ -7,10 +7,11 @@ import { ScheduledArticlesProcessor } from '../modules/articles/scheduled-articl
 import { ScheduledArticlesService } from '../modules/articles/scheduled-articles.service.js';
 import { RemindersProcessor } from '../modules/consultations/reminders.processor.js';
 import { NotificationsProcessor } from '../modules/notifications/notifications.processor.js';
+import { StatsRefreshProcessor } from '../modules/reports/stats-refresh.processor.js';
 
 /** Every BullMQ processor; loaded by the worker process, or by the api when WORKER_EMBEDDED=true. */
 @Module({
   imports: [ClinicalNotesRetentionModule],
-  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService],
+  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService, StatsRefreshProcessor],
 })
 export class ProcessorsModule {}

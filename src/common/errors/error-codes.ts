@@ -71,6 +71,8 @@ export const ErrorCode = {
   UNKNOWN_DEPARTMENT: 'UNKNOWN_DEPARTMENT',
   // journal
   JOURNAL_ENTRY_UNREADABLE: 'JOURNAL_ENTRY_UNREADABLE',
+  // reports
+  INVALID_PERIOD: 'INVALID_PERIOD',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

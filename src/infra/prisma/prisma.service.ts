@@ -55,6 +55,7 @@ export const SYSTEM_CLIENT_USERS: Readonly<Record<string, string>> = {
   'src/infra/outbox/outbox.processor.ts': "queue processor: the sweep retries every caller's undelivered outbox messages",
   'src/modules/articles/scheduled-articles.service.ts': 'job: publishes the scheduled articles whose time has come (no caller)',
   'src/modules/clinical-notes/clinical-notes-retention.service.ts': 'job: hard-deletes notes past their legal retention (the api role has no DELETE)',
+  'src/modules/reports/stats-refresh.processor.ts': 'queue processor: refreshes the counter views (all tenants by design; calls the two refresh functions only)',
 };
 
 /**

@@ -6,4 +6,5 @@ export const QUEUE = {
   outbox: 'outbox',
   noteRetention: 'note-retention',
   articles: 'articles',
+  reports: 'reports',
 } as const;

@@ -298,6 +298,8 @@ export class ConsultationsService {
         await tx.practitioner.update({ where: { id: row.practitionerId }, data: { totalConsultations: { increment: 1 } }, select: { id: true } });
       },
       effects: (c) => [
+        // the counters show this session after one debounced refresh, not only at the 6-hourly one
+        { topic: 'stats.refresh', payload: { reason: 'consultation-ended' } },
         {
           topic: 'notify',
           payload: {
