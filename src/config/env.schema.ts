@@ -173,6 +173,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(168) STATS_REFRESH_EVERY_HOURS = 6;
   /** Counters: after a consultation ends, one refresh runs this long later for every ending in between (debounce). */
   @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000) STATS_REFRESH_DEBOUNCE_MS = 60_000;
+  /** CSV exports of more employees than this run as a job with progress (202 + job id); 0 = always streamed. */
+  @Transform(toInt) @IsInt() @Min(0) REPORTS_EXPORT_ASYNC_ROWS = 1_000_000;
+  /** Where export jobs write their files (shared by the api and the worker: a shared volume in production). */
+  @IsString() REPORTS_EXPORT_DIR = './.data/exports';
 
   @IsString() LOG_LEVEL = 'info';
 }

@@ -8,10 +8,12 @@ import { ScheduledArticlesService } from '../modules/articles/scheduled-articles
 import { RemindersProcessor } from '../modules/consultations/reminders.processor.js';
 import { NotificationsProcessor } from '../modules/notifications/notifications.processor.js';
 import { StatsRefreshProcessor } from '../modules/reports/stats-refresh.processor.js';
+import { ReportExportProcessor } from '../modules/reports/report-export.processor.js';
+import { ReportsModule } from '../modules/reports/reports.module.js';
 
 /** Every BullMQ processor; loaded by the worker process, or by the api when WORKER_EMBEDDED=true. */
 @Module({
-  imports: [ClinicalNotesRetentionModule],
-  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService, StatsRefreshProcessor],
+  imports: [ClinicalNotesRetentionModule, ReportsModule],
+  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService, StatsRefreshProcessor, ReportExportProcessor],
 })
 export class ProcessorsModule {}

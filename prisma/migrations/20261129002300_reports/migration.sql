@@ -73,6 +73,25 @@ BEGIN
 END
 $$;
 
+-- Export jobs: how many rows an R3/X7 export will have (employees of the company, erased accounts excluded).
+CREATE OR REPLACE FUNCTION report_company_size(p_company_id uuid, p_department text) RETURNS integer
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  prev_definer text := COALESCE(current_setting('app.definer', true), '');
+  n integer;
+BEGIN
+  IF NOT COALESCE(report_company_allowed(p_company_id), false) THEN
+    RETURN 0;
+  END IF;
+  PERFORM set_config('app.definer', 'reports', true);
+  SELECT count(*)::integer INTO n FROM employees e JOIN users u ON u.id = e.user_id
+   WHERE e.company_id = p_company_id AND u.deleted_at IS NULL
+     AND (p_department IS NULL OR lower(e.department) = lower(p_department));
+  PERFORM set_config('app.definer', prev_definer, true);
+  RETURN n;
+END
+$$;
+
 -- R4 / I10: a practitioner's counters per company over [p_from, p_to) of practitioner_billing_stats
 -- (COMPLETED, billing VALIDATED or BILLED). The practitioner itself, or a platform admin (I10).
 CREATE OR REPLACE FUNCTION report_practitioner_stats(p_practitioner_id uuid, p_from date, p_to date)
@@ -152,13 +171,13 @@ $$;
 
 REVOKE ALL ON FUNCTION report_company_allowed(uuid),
                        report_employee_usage(uuid, date, date, text, uuid),
-                       report_company_departments(uuid),
+                       report_company_departments(uuid), report_company_size(uuid, text),
                        report_practitioner_stats(uuid, date, date),
                        report_platform_companies(date, date),
                        report_platform_outcomes(timestamptz, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION report_company_allowed(uuid),
                           report_employee_usage(uuid, date, date, text, uuid),
-                          report_company_departments(uuid),
+                          report_company_departments(uuid), report_company_size(uuid, text),
                           report_practitioner_stats(uuid, date, date),
                           report_platform_companies(date, date),
                           report_platform_outcomes(timestamptz, timestamptz) TO huntzen_app;

@@ -73,6 +73,7 @@ export const ErrorCode = {
   JOURNAL_ENTRY_UNREADABLE: 'JOURNAL_ENTRY_UNREADABLE',
   // reports
   INVALID_PERIOD: 'INVALID_PERIOD',
+  EXPORT_NOT_READY: 'EXPORT_NOT_READY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

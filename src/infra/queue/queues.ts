@@ -7,4 +7,5 @@ export const QUEUE = {
   noteRetention: 'note-retention',
   articles: 'articles',
   reports: 'reports',
+  reportExports: 'report-exports',
 } as const;

@@ -1,5 +1,9 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Response } from 'express';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import path from 'node:path';
 import pg from 'pg';
 import type { Identity } from '../../common/context/request-context.js';
 import { AppConfig } from '../../config/app-config.service.js';
@@ -7,6 +11,29 @@ import { closeStep } from '../../infra/lifecycle/shutdown.js';
 import { Period, REPORT_TIME_ZONE } from '../employees/period.js';
 import { BOM, commentLine, csvLine, parisDate } from './csv.js';
 import { minutesOf } from './threshold.js';
+
+/** Where a streamed CSV goes: an HTTP response, or a file (export job). */
+export interface CsvSink {
+  /** Called once the first FETCH succeeded, before the first byte. */
+  begin(): void;
+  write(chunk: string): Promise<void>;
+  /** The reader went away: stop fetching. */
+  readonly gone: boolean;
+  end(): Promise<void>;
+  /** After bytes were sent, an error can only cut the output. */
+  abort(): void;
+  readonly started: boolean;
+  progress?(rows: number): Promise<void>;
+}
+
+export interface EmployeeUsageExport {
+  companyId: string;
+  companyName: string;
+  period: Period;
+  department: string | null;
+  minGroup: number;
+  filename: string;
+}
 
 /** Rows fetched per round trip: bounds the api's memory whatever the size of the export. */
 const FETCH_ROWS = 2_000;
@@ -35,7 +62,38 @@ export class ReportExportService implements OnApplicationShutdown {
   }
 
   /** R3 / X7 body: per-employee counters of one company (names, department, count, minutes). */
-  async employeeUsage(res: Response, me: Identity, p: { companyId: string; companyName: string; period: Period; department: string | null; minGroup: number; filename: string }) {
+  async employeeUsage(res: Response, me: Identity, p: EmployeeUsageExport) {
+    return this.employeeUsageTo(httpSink(res, p.filename), me, p);
+  }
+
+  /** Export job: the same file written to `file` (via a temporary name, renamed when complete). */
+  async employeeUsageToFile(file: string, me: Identity, p: EmployeeUsageExport, progress: (rows: number) => Promise<void>): Promise<number> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.part`;
+    const out = createWriteStream(tmp, { encoding: 'utf8' });
+    let started = false;
+    const sink: CsvSink = {
+      begin: () => (started = true),
+      get started() {
+        return started;
+      },
+      gone: false,
+      write: async (chunk) => {
+        if (!out.write(chunk)) await once(out, 'drain');
+      },
+      end: async () => {
+        out.end();
+        await once(out, 'finish');
+      },
+      abort: () => out.destroy(),
+      progress,
+    };
+    const rows = await this.employeeUsageTo(sink, me, p);
+    await rename(tmp, file);
+    return rows;
+  }
+
+  private async employeeUsageTo(sink: CsvSink, me: Identity, p: EmployeeUsageExport) {
     const head =
       BOM +
       commentLine('RAPPORT UTILISATION EMPLOYÉS - ANONYMISÉ') +
@@ -46,7 +104,7 @@ export class ReportExportService implements OnApplicationShutdown {
       '\n' +
       csvLine(['Employé', 'Département', 'Consultations', 'Durée (min)']);
     type Row = { first_name: string; last_name: string; department: string | null; consultation_count: number; total_duration_seconds: string };
-    return this.stream<Row>(res, me, p.filename, head, {
+    return this.stream<Row>(sink, me, head, {
       text: `SELECT first_name, last_name, department, consultation_count, total_duration_seconds
              FROM report_employee_usage($1::uuid, $2::date, $3::date, $4::text, NULL) ORDER BY last_name, first_name, employee_id`,
       values: [p.companyId, p.period.start, p.period.end, p.department],
@@ -67,7 +125,7 @@ export class ReportExportService implements OnApplicationShutdown {
     let count = 0;
     let minutes = 0;
     type Row = { day: string; company_name: string; seconds: number | null; status: string };
-    return this.stream<Row>(res, me, p.filename, head, {
+    return this.stream<Row>(httpSink(res, p.filename), me, head, {
       text: `SELECT to_char(c.scheduled_at AT TIME ZONE '${REPORT_TIME_ZONE}', 'YYYY-MM-DD') AS day, co.name AS company_name,
                     c.actual_duration_seconds AS seconds, c.status::text AS status
              FROM consultations c JOIN companies co ON co.id = c.company_id
@@ -86,17 +144,8 @@ export class ReportExportService implements OnApplicationShutdown {
     });
   }
 
-  private async stream<R>(
-    res: Response,
-    me: Identity,
-    filename: string,
-    head: string,
-    q: { text: string; values: unknown[]; line: (r: R) => string; tail?: () => string },
-  ): Promise<number> {
+  private async stream<R>(sink: CsvSink, me: Identity, head: string, q: { text: string; values: unknown[]; line: (r: R) => string; tail?: () => string }): Promise<number> {
     const client = await this.pool.connect();
-    let closed = false;
-    const onClose = () => (closed = true);
-    res.once('close', onClose);
     let broken = false;
     let rows = 0;
     try {
@@ -107,37 +156,62 @@ export class ReportExportService implements OnApplicationShutdown {
         [me.userId, me.role, me.companyId ?? '', me.employeeId ?? '', me.practitionerId ?? ''],
       );
       await client.query({ text: `DECLARE report_cursor NO SCROLL CURSOR FOR ${q.text}`, values: q.values });
-      // the first FETCH ran before any byte is sent: a database error still answers a clean 500
+      // the first FETCH runs before any byte is sent: a database error still answers a clean 500
       let batch = (await client.query({ text: `FETCH ${FETCH_ROWS} FROM report_cursor` })).rows as R[];
-      res.status(200);
-      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
-      res.setHeader('Cache-Control', 'no-store');
-      await write(res, head);
-      while (batch.length && !closed) {
+      sink.begin();
+      await sink.write(head);
+      while (batch.length && !sink.gone) {
         rows += batch.length;
-        await write(res, batch.map(q.line).join(''));
+        await sink.write(batch.map(q.line).join(''));
+        await sink.progress?.(rows);
         if (batch.length < FETCH_ROWS) break;
         batch = (await client.query({ text: `FETCH ${FETCH_ROWS} FROM report_cursor` })).rows as R[];
       }
-      if (!closed && q.tail) await write(res, q.tail());
-      await client.query(closed ? 'ROLLBACK' : 'COMMIT');
-      res.end();
+      if (!sink.gone && q.tail) await sink.write(q.tail());
+      await client.query(sink.gone ? 'ROLLBACK' : 'COMMIT');
+      await sink.end();
       return rows;
     } catch (e) {
       broken = true;
       await client.query('ROLLBACK').catch(() => undefined);
-      if (res.headersSent) {
+      if (sink.started) {
         this.logger.warn({ message: 'export interrupted', error: (e as Error).name, rows });
-        res.destroy();
-        return rows;
+        sink.abort();
+        if (sink.gone) return rows;
       }
       throw e;
     } finally {
-      res.off('close', onClose);
       client.release(broken ? true : undefined);
     }
   }
+}
+
+/** The response as a sink: headers at `begin`, back-pressure on writes, stop when the client leaves. */
+function httpSink(res: Response, filename: string): CsvSink {
+  let gone = false;
+  res.once('close', () => (gone = !res.writableEnded));
+  return {
+    begin() {
+      res.status(200);
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+      res.setHeader('Cache-Control', 'no-store');
+    },
+    get started() {
+      return res.headersSent;
+    },
+    get gone() {
+      return gone;
+    },
+    write: (chunk) => write(res, chunk),
+    end: async () => {
+      res.end();
+    },
+    abort() {
+      gone = true; // the response is cut: nothing more can be said to this client
+      res.destroy();
+    },
+  };
 }
 
 /** Writes with back-pressure: resolves once the socket can take more (or is gone). */

@@ -1,8 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { createReadStream } from 'node:fs';
+import { Prisma } from '@prisma/client';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -17,6 +20,9 @@ import type { Response } from 'express';
 import { CurrentUser, Roles } from '../../common/auth/decorators.js';
 import type { Identity } from '../../common/context/request-context.js';
 import { AppException } from '../../common/errors/app.exception.js';
+import { ErrorCode } from '../../common/errors/error-codes.js';
+import { AppConfig } from '../../config/app-config.service.js';
+import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { QUEUE } from '../../infra/queue/queues.js';
@@ -30,6 +36,7 @@ import {
   EmployeeUsageExportQueryDto,
   EmployeeUsageQueryDto,
   EmployeeUsageReportDto,
+  ExportJobDto,
   PlatformKpisDto,
   PractitionerBillingDto,
   PractitionerBillingQueryDto,
@@ -40,6 +47,7 @@ import {
   ReportFormat,
   ReportPeriodQueryDto,
 } from './dto/reports.dto.js';
+import { EXPORT_JOB, exportFile, type ExportJobData } from './report-export.processor.js';
 import { ReportExportService } from './report-export.service.js';
 import { ReportsService } from './reports.service.js';
 import { STATS_REFRESH_JOB, type StatsRefreshJob } from './stats-refresh.js';
@@ -66,11 +74,15 @@ export class ReportsController {
     private readonly exporter: ReportExportService,
     private readonly audit: AuditService,
     @InjectQueue(QUEUE.reports) private readonly queue: Queue,
+    @InjectQueue(QUEUE.reportExports) private readonly exportQueue: Queue,
+    private readonly tenant: TenantPrisma,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('employee-usage')
   @Roles(Role.ADMIN_RH)
   @ApiOperation({ operationId: 'getEmployeeUsageReport', summary: 'R1 — Compteurs par salarié de mon entreprise (nombre et durée par période ; totaux masqués sous le seuil ; format=csv ⇒ R3)' })
+  @ApiAcceptedResponse({ type: ExportJobDto, description: 'Export de plus de REPORTS_EXPORT_ASYNC_ROWS salariés : tâche avec progression (GET /api/reports/exports/:jobId)' })
   @ApiOkResponse({ type: EmployeeUsageReportDto })
   @ApiProduces('application/json', 'text/csv')
   async getEmployeeUsageReport(@CurrentUser() me: Identity, @Query() q: EmployeeUsageQueryDto, @Res({ passthrough: true }) res: Response): Promise<EmployeeUsageReportDto | undefined> {
@@ -93,6 +105,7 @@ export class ReportsController {
   @Get('export-employee-usage')
   @Roles(Role.ADMIN_RH)
   @ApiOperation({ operationId: 'exportEmployeeUsage', summary: 'R3 — Export CSV des compteurs par salarié (en-tête RGPD, en flux ; audit EXPORT)' })
+  @ApiAcceptedResponse({ type: ExportJobDto, description: 'Export de plus de REPORTS_EXPORT_ASYNC_ROWS salariés : tâche avec progression (GET /api/reports/exports/:jobId)' })
   @ApiProduces('text/csv')
   @ApiOkResponse(CSV)
   async exportEmployeeUsage(@CurrentUser() me: Identity, @Query() q: EmployeeUsageExportQueryDto, @Res() res: Response): Promise<void> {
@@ -156,6 +169,7 @@ export class ReportsController {
   @Get('companies/:companyId/export')
   @Roles(Role.ADMIN_RH, Role.ADMIN_HUNTZEN, Role.SUPER_ADMIN)
   @ApiOperation({ operationId: 'exportCompanyUsage', summary: 'X7 — Export CSV des compteurs par salarié d’une entreprise (colonnes de R3 ; audit EXPORT)' })
+  @ApiAcceptedResponse({ type: ExportJobDto, description: 'Export de plus de REPORTS_EXPORT_ASYNC_ROWS salariés : tâche avec progression (GET /api/reports/exports/:jobId)' })
   @ApiProduces('text/csv')
   @ApiOkResponse(CSV)
   @ApiNotFoundResponse(OUT_OF_SCOPE)
@@ -184,7 +198,50 @@ export class ReportsController {
     return { jobId: job.id!, state: await job.getState(), finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null };
   }
 
-  /** R3 / X7: checks scope and department before the first byte, audits, then streams. */
+  @Get('exports/:jobId')
+  @Roles(Role.ADMIN_RH, Role.ADMIN_HUNTZEN, Role.SUPER_ADMIN)
+  @ApiOperation({ operationId: 'getReportExportJob', summary: 'État et progression d’un export asynchrone (le mien uniquement)' })
+  @ApiOkResponse({ type: ExportJobDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND (inconnu ou demandé par un autre)' })
+  async getReportExportJob(@CurrentUser() me: Identity, @Param('jobId') jobId: string): Promise<ExportJobDto> {
+    const job = await this.exportJobOf(me, jobId);
+    return this.exportJobDto(job.id!, await job.getState(), job.progress, job.data.total);
+  }
+
+  @Get('exports/:jobId/download')
+  @Roles(Role.ADMIN_RH, Role.ADMIN_HUNTZEN, Role.SUPER_ADMIN)
+  @ApiOperation({ operationId: 'downloadReportExport', summary: 'Télécharger le CSV d’un export asynchrone terminé (le mien uniquement)' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse(CSV)
+  @ApiNotFoundResponse({ description: 'NOT_FOUND (inconnu ou demandé par un autre)' })
+  @ApiConflictResponse({ description: 'EXPORT_NOT_READY (tâche pas encore terminée)' })
+  async downloadReportExport(@CurrentUser() me: Identity, @Param('jobId') jobId: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+    const job = await this.exportJobOf(me, jobId);
+    if ((await job.getState()) !== 'completed') throw AppException.conflict(ErrorCode.EXPORT_NOT_READY, 'Export pas encore terminé');
+    res.setHeader('Cache-Control', 'no-store');
+    return new StreamableFile(createReadStream(exportFile(this.config.get('REPORTS_EXPORT_DIR'), job.id!)), {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="${job.data.export.filename}"`,
+    });
+  }
+
+  private async exportJobOf(me: Identity, jobId: string) {
+    const job = /^\d{1,20}$/.test(jobId) ? await this.exportQueue.getJob(jobId) : undefined;
+    if (!job || job.name !== EXPORT_JOB || (job.data as ExportJobData).identity.userId !== me.userId) throw AppException.notFound('Tâche introuvable');
+    return job as typeof job & { data: ExportJobData };
+  }
+
+  private exportJobDto(jobId: string, state: string, progress: unknown, total: number): ExportJobDto {
+    return {
+      jobId,
+      state,
+      progress: state === 'completed' ? 100 : typeof progress === 'number' ? progress : 0,
+      total,
+      downloadUrl: state === 'completed' ? `/api/reports/exports/${jobId}/download` : null,
+    };
+  }
+
+  /** R3 / X7: checks scope and department before the first byte, audits, then streams (or queues a job). */
   private async exportCompany(res: Response, me: Identity, companyId: string, periodLabel?: string, department?: string, range = parsePeriod(periodLabel)) {
     const company = await this.reports.company(me, companyId);
     const dept = await this.reports.department(company.id, department);
@@ -195,13 +252,24 @@ export class ReportsController {
       companyId: company.id,
       details: { event: 'EMPLOYEE_USAGE_EXPORT', period: range.label, department: dept, format: 'csv' },
     });
-    await this.exporter.employeeUsage(res, me, {
+    const spec = {
       companyId: company.id,
       companyName: company.name,
       period: range,
       department: dept,
       minGroup: this.reports.minGroup,
       filename: `utilisation-${slug(company.name)}-${range.label.replace('/', '_')}.csv`,
-    });
+    };
+    const asyncRows = this.config.get('REPORTS_EXPORT_ASYNC_ROWS');
+    if (asyncRows > 0) {
+      const [{ n }] = await this.tenant.queryRaw<{ n: number }[]>(Prisma.sql`SELECT report_company_size(${company.id}::uuid, ${dept}::text) AS n`);
+      if (n > asyncRows) {
+        const data: ExportJobData = { identity: { userId: me.userId, role: me.role, companyId: me.companyId, employeeId: me.employeeId, practitionerId: me.practitionerId }, export: spec, total: n };
+        const job = await this.exportQueue.add(EXPORT_JOB, data, { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } });
+        res.status(HttpStatus.ACCEPTED).json(this.exportJobDto(job.id!, 'waiting', 0, n));
+        return;
+      }
+    }
+    await this.exporter.employeeUsage(res, me, spec);
   }
 }

@@ -7,6 +7,6 @@ import { ReportsService } from './reports.service.js';
 @Module({
   controllers: [ReportsController],
   providers: [ReportsService, ReportExportService],
-  exports: [ReportsService],
+  exports: [ReportsService, ReportExportService],
 })
 export class ReportsModule {}

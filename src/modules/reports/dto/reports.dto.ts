@@ -227,6 +227,14 @@ export class PlatformKpisDto {
   @ApiProperty({ type: [CompanyRankingDto] }) companies: CompanyRankingDto[];
 }
 
+export class ExportJobDto {
+  @ApiProperty() jobId: string;
+  @ApiProperty({ example: 'active', description: 'waiting | delayed | active | completed | failed' }) state: string;
+  @ApiProperty({ type: 'integer', example: 42, description: 'Pourcentage (0–100)' }) progress: number;
+  @ApiProperty({ type: 'integer', description: 'Lignes attendues' }) total: number;
+  @ApiProperty({ type: 'string', nullable: true, example: '/api/reports/exports/12/download', description: 'Quand la tâche est terminée' }) downloadUrl: string | null;
+}
+
 export class RefreshJobDto {
   @ApiProperty() jobId: string;
   @ApiProperty({ example: 'waiting' }) state: string;
