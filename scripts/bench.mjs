@@ -198,6 +198,7 @@ async function main() {
     await run(autocannon, 'POST /api/consultations (CO1, distinct free slots)', { url: base, requests: [bookingRequest], amount: Number(process.env.BENCH_BOOKINGS ?? 600) }),
     await run(autocannon, 'GET /api/consultations/mine (CO2)', { url: `${base}/api/consultations/mine`, headers: { authorization: `Bearer ${bookingTokens[0]}` } }),
   ];
+  if (!process.env.BENCH_SKIP_REPORTS) results.push(...(await (await import('./bench/reports.mjs')).benchReports({ base, systemUrl: urls.systemUrl, apiPid: api.pid, run, autocannon, tokenFor })).results);
   const baseline = results[0];
   for (const r of results) r.vsHealth = +(r.requestsPerSec / baseline.requestsPerSec).toFixed(2);
 

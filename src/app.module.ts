@@ -30,6 +30,7 @@ import { UsersModule } from './modules/users/users.module.js';
 import { CallsModule } from './modules/calls/calls.module.js';
 import { PresenceModule } from './modules/presence/presence.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
+import { ReportsModule } from './modules/reports/reports.module.js';
 import { ProcessorsModule } from './worker/processors.module.js';
 
 export interface AppModuleOptions {
@@ -65,6 +66,7 @@ export class AppModule implements NestModule {
         JournalModule,
         FilesModule,
         PractitionersModule,
+        ReportsModule,
         AvailabilityModule,
         ArticlesModule,
         NewsModule,

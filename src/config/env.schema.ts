@@ -187,6 +187,16 @@ export class EnvironmentVariables {
   @Matches(/^\d{1,3}(\.\d{1,3}){0,2}$/) CONSENT_CURRENT_VERSION = '1.0';
   /** Crypto-shredding: key-store dumps (subject keys) are kept at most this many days; an erasure is final in every backup after it (README). */
   @Transform(toInt) @IsInt() @Min(1) @Max(90) SUBJECT_KEY_BACKUP_RETENTION_DAYS = 7;
+  /** Reports (SPEC §6.7): an aggregate over fewer employees than this is withheld, never shown as a number. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(1000) REPORTS_MIN_GROUP_SIZE = 10;
+  /** Counters: the materialized views are refreshed every this many hours (SPEC §3.4: 6). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(168) STATS_REFRESH_EVERY_HOURS = 6;
+  /** Counters: after a consultation ends, one refresh runs this long later for every ending in between (debounce). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000) STATS_REFRESH_DEBOUNCE_MS = 60_000;
+  /** CSV exports of more employees than this run as a job with progress (202 + job id); 0 = always streamed. */
+  @Transform(toInt) @IsInt() @Min(0) REPORTS_EXPORT_ASYNC_ROWS = 1_000_000;
+  /** Where export jobs write their files (shared by the api and the worker: a shared volume in production). */
+  @IsString() REPORTS_EXPORT_DIR = './.data/exports';
 
   @IsString() LOG_LEVEL = 'info';
 }

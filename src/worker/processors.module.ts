@@ -9,10 +9,13 @@ import { RemindersProcessor } from '../modules/consultations/reminders.processor
 import { NotificationsProcessor } from '../modules/notifications/notifications.processor.js';
 import { ErasureProcessor } from '../modules/privacy/erasure.processor.js';
 import { PrivacyErasureModule } from '../modules/privacy/privacy.module.js';
+import { StatsRefreshProcessor } from '../modules/reports/stats-refresh.processor.js';
+import { ReportExportProcessor } from '../modules/reports/report-export.processor.js';
+import { ReportsModule } from '../modules/reports/reports.module.js';
 
 /** Every BullMQ processor; loaded by the worker process, or by the api when WORKER_EMBEDDED=true. */
 @Module({
-  imports: [ClinicalNotesRetentionModule, PrivacyErasureModule],
-  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService, ErasureProcessor],
+  imports: [ClinicalNotesRetentionModule, PrivacyErasureModule, ReportsModule],
+  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService, ErasureProcessor, StatsRefreshProcessor, ReportExportProcessor],
 })
 export class ProcessorsModule {}

@@ -85,6 +85,9 @@ export const ErrorCode = {
   // RGPD
   DELETION_ALREADY_REQUESTED: 'DELETION_ALREADY_REQUESTED',
   CONSENT_VERSION_OUTDATED: 'CONSENT_VERSION_OUTDATED',
+  // reports
+  INVALID_PERIOD: 'INVALID_PERIOD',
+  EXPORT_NOT_READY: 'EXPORT_NOT_READY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

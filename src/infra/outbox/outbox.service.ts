@@ -1,4 +1,9 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { AppConfig } from '../../config/app-config.service.js';
+import { enqueueDebouncedRefresh } from '../../modules/reports/stats-refresh.js';
+import { QUEUE } from '../queue/queues.js';
 import { Prisma } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
 import { MailService, type EmailJob } from '../mail/mail.service.js';
@@ -12,7 +17,8 @@ export type OutboxEffect =
   | { topic: 'notify'; payload: DispatchJob }
   | { topic: 'mail'; payload: EmailJob }
   | { topic: 'reminders.schedule'; payload: { consultationId: string; scheduledAt: string } }
-  | { topic: 'reminders.remove'; payload: { consultationId: string } };
+  | { topic: 'reminders.remove'; payload: { consultationId: string } }
+  | { topic: 'stats.refresh'; payload: { reason: 'consultation-ended' } };
 
 /** An outbox row as delivery needs it. */
 export interface OutboxRow {
@@ -40,6 +46,8 @@ export class OutboxService {
     private readonly mail: MailService,
     private readonly reminders: RemindersService,
     private readonly redis: RedisService,
+    private readonly config: AppConfig,
+    @InjectQueue(QUEUE.reports) private readonly reportsQueue: Queue,
   ) {}
 
   /** Inside the caller's transaction (no RETURNING: callers may write but not read the outbox). */
@@ -84,6 +92,9 @@ export class OutboxService {
           break;
         case 'reminders.remove':
           await this.reminders.remove(effect.payload.consultationId);
+          break;
+        case 'stats.refresh':
+          await enqueueDebouncedRefresh(this.reportsQueue, this.config.get('STATS_REFRESH_DEBOUNCE_MS'));
           break;
         default:
           throw new Error(`unknown outbox topic ${row.topic}`);

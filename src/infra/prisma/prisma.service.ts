@@ -56,6 +56,7 @@ export const SYSTEM_CLIENT_USERS: Readonly<Record<string, string>> = {
   'src/modules/articles/scheduled-articles.service.ts': 'job: publishes the scheduled articles whose time has come (no caller)',
   'src/modules/privacy/erasure.service.ts': 'job: RGPD erasure of due deletion requests spans both participants of consultations (messages, subject keys)',
   'src/modules/clinical-notes/clinical-notes-retention.service.ts': 'job: hard-deletes notes past their legal retention (the api role has no DELETE)',
+  'src/modules/reports/stats-refresh.processor.ts': 'queue processor: refreshes the counter views (all tenants by design; calls the two refresh functions only)',
 };
 
 /**

@@ -7,4 +7,6 @@ export const QUEUE = {
   noteRetention: 'note-retention',
   articles: 'articles',
   rgpd: 'rgpd',
+  reports: 'reports',
+  reportExports: 'report-exports',
 } as const;

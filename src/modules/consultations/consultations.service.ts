@@ -300,6 +300,8 @@ export class ConsultationsService {
         await this.practitioners.countCompletedSession(tx, row.practitionerId);
       },
       effects: (c) => [
+        // the counters show this session after one debounced refresh, not only at the 6-hourly one
+        { topic: 'stats.refresh', payload: { reason: 'consultation-ended' } },
         {
           topic: 'notify',
           payload: {
