@@ -27,6 +27,8 @@ import { ReviewsModule } from './modules/reviews/reviews.module.js';
 import { PractitionersModule } from './modules/practitioners/practitioners.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { ProcessorsModule } from './worker/processors.module.js';
+import { AdminModule } from './modules/admin/admin.module.js';
+import { AccessLogModule } from './modules/audit/access-log.module.js';
 
 export interface AppModuleOptions {
   /** Run the BullMQ processors inside the api process (local use). */
@@ -65,6 +67,8 @@ export class AppModule implements NestModule {
         ArticlesModule,
         NewsModule,
         CrisisResourcesModule,
+        AdminModule,
+        AccessLogModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
       ],
       controllers: [MetricsController],

@@ -11,4 +11,5 @@ export const aadFor = {
   journalEntry: (id: string, employeeId: string) => `journal_entries:${id}:${employeeId}`,
   file: (id: string, uploaderUserId: string) => `files:${id}:${uploaderUserId}`,
   totpSecret: (userId: string) => `users.two_factor_secret:${userId}`,
+  backup: (id: string) => `backup_records:${id}`,
 } as const;

@@ -6,4 +6,6 @@ export const QUEUE = {
   outbox: 'outbox',
   noteRetention: 'note-retention',
   articles: 'articles',
+  retention: 'retention',
+  backup: 'backup',
 } as const;
