@@ -92,7 +92,10 @@ export class BackupRunner {
     exited.catch(() => undefined);
     const { cipher, envelope } = this.crypto.encryptStream(aadFor.backup(backupId));
     const stored = this.storage.putStream(key, child.stdout.pipe(cipher), 'application/octet-stream');
-    const [size] = await Promise.all([stored, exited]);
-    return { size, envelope: envelope() };
+    // both settled before deciding: a failed dump must not leave the stored file behind (deleted by run())
+    const [size, exit] = await Promise.allSettled([stored, exited]);
+    if (exit.status === 'rejected') throw exit.reason;
+    if (size.status === 'rejected') throw size.reason;
+    return { size: size.value, envelope: envelope() };
   }
 }

@@ -10,7 +10,7 @@ import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
 import { PlatformHealthDto, PlatformHealthStatus, ServiceState } from './dto/admin.dto.js';
 
 /** Every probe gives up after this: the health page must answer even when a dependency hangs. */
-const PROBE_TIMEOUT_MS = 1500;
+const PROBE_TIMEOUT_MS = 2000;
 const DISK_THRESHOLD_PERCENT = 90;
 
 const ms = (started: number) => Math.round((performance.now() - started) * 10) / 10;
