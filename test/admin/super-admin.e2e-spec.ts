@@ -97,7 +97,7 @@ describe('super-admin S1–S5 (SPEC §4.16)', () => {
     try {
       const started = Date.now();
       const res = await down.http.get('/api/super-admin/health').set(as(admin));
-      expect(Date.now() - started).toBeLessThan(5000);
+      expect(Date.now() - started).toBeLessThan(10_000); // bounded by the 2 s probes (generous: a cold app on a shared machine)
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('degraded');
       expect(res.body.services.jitsi).toEqual({ status: 'down', ping: null, version: null });
