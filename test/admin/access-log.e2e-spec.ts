@@ -84,8 +84,9 @@ describe('GET /api/users/me/access-log — who accessed my data (beyond the spec
     expect(p2.body.accesses[0].id).not.toBe(p1.body.accesses[0].id);
     const past = await accessLog(employee, { page: 5 });
     expect([past.status, past.body.accesses, past.body.total]).toEqual([200, [], 2]);
-    for (const q of [{ limit: 101 }, { page: 0 }, { limit: 'x' }]) {
-      const bad = await accessLog(employee, q as Record<string, string | number>);
+    const cases: Record<string, string | number>[] = [{ limit: 101 }, { page: 0 }, { limit: 'x' }];
+    for (const q of cases) {
+      const bad = await accessLog(employee, q);
       expect([bad.status, bad.body.error.code]).toEqual([400, 'VALIDATION_ERROR']);
     }
     expect((await t.http.get('/api/users/me/access-log')).status).toBe(401);
