@@ -21,11 +21,11 @@ CREATE INDEX "audit_logs_user_id_created_at_idx" ON "audit_logs"("user_id", "cre
 CREATE INDEX "audit_logs_company_id_created_at_idx" ON "audit_logs"("company_id", "created_at" DESC);
 CREATE INDEX "audit_logs_subject_user_id_created_at_idx" ON "audit_logs"("subject_user_id", "created_at" DESC);
 
--- A subject is named only on a read/export by someone else: the actor never names itself, and only READ
--- and EXPORT rows carry one (an INSERT by any authenticated caller could otherwise plant rows in another
--- user's access log under its own name — that is still what happened, so it is allowed, but only as READ/EXPORT).
+-- A subject is named only on a read/export/download by someone else: the actor never names itself, and only
+-- READ, EXPORT and DOWNLOAD rows carry one (an INSERT by any authenticated caller could otherwise plant rows in another
+-- user's access log under its own name — that is still what happened, so it is allowed, but only as a read).
 ALTER TABLE "audit_logs" ADD CONSTRAINT "audit_logs_subject_is_a_read"
-  CHECK (subject_user_id IS NULL OR (action IN ('READ', 'EXPORT') AND user_id <> subject_user_id::text));
+  CHECK (subject_user_id IS NULL OR (action IN ('READ', 'EXPORT', 'DOWNLOAD') AND user_id <> subject_user_id::text));
 
 -- ════════════════ access log: the subject reads who read their data, nothing else ════════════════
 -- SECURITY DEFINER: the caller has no SELECT on audit_logs (SUPER_ADMIN only). Returns the caller's own

@@ -13,7 +13,7 @@ export interface AuditEntry {
   details?: Prisma.InputJsonObject;
   isSensitive?: boolean;
   /**
-   * The user whose personal data this READ/EXPORT by someone else concerns: the row then shows in that
+   * The user whose personal data this READ/EXPORT/DOWNLOAD by someone else concerns: the row then shows in that
    * user's access log (GET /api/users/me/access-log). Ignored when it is the caller itself.
    */
   subjectUserId?: string | null;
