@@ -291,6 +291,35 @@ describe('super-admin S1–S5 (SPEC §4.16)', () => {
       ]);
     });
 
+    it('S1 shows the last backup; SQL level: only SUPER_ADMIN may insert a backup record, and only a RUNNING one of its own', async () => {
+      const health = await t.http.get('/api/super-admin/health').set(as(admin));
+      expect(health.body.lastBackup).toMatchObject({ status: expect.stringMatching(/^(RUNNING|SUCCEEDED|FAILED)$/), date: expect.any(String) });
+      const rls = openRlsDb();
+      try {
+        const insert = (ctx: Parameters<typeof rls.affected>[0], extra = '', values = '') =>
+          rls.affected(ctx, `INSERT INTO backup_records (id, status, requested_by${extra}) VALUES ($1, $2::"BackupStatus", $3${values})`, [randomUUID(), 'RUNNING', ctx?.userId ?? admin.id]);
+        const superCtx = { userId: admin.id, role: 'SUPER_ADMIN' as const };
+        expect(await insert(superCtx)).toBe(1);
+        for (const user of Object.values(others)) {
+          await expect(insert({ userId: user.id, role: user.role, companyId: user.companyId })).rejects.toThrow(/row-level security/);
+        }
+        await expect(insert(null)).rejects.toThrow(/row-level security/);
+        await expect(insert(superCtx, ', location', ", 'backup-x.dump.enc'")).rejects.toThrow(/row-level security/);
+        await expect(rls.affected(superCtx, `INSERT INTO backup_records (id, status, requested_by) VALUES ($1, 'SUCCEEDED', $2)`, [randomUUID(), admin.id])).rejects.toThrow(/row-level security/);
+        await expect(rls.affected(superCtx, `INSERT INTO backup_records (id, status, requested_by) VALUES ($1, 'RUNNING', $2)`, [randomUUID(), others.ADMIN_HUNTZEN.id])).rejects.toThrow(/row-level security/);
+        // nobody on the app role finishes or rewrites a record: no UPDATE policy
+        expect(await rls.affected(superCtx, `UPDATE backup_records SET status = 'SUCCEEDED'`)).toBe(0);
+        // the owner-only policies that open tables to the definer functions do nothing for the app role
+        const seen = await rls.asApp({ userId: others.EMPLOYEE.id, role: 'EMPLOYEE', companyId: others.EMPLOYEE.companyId, employeeId: others.EMPLOYEE.employeeId }, async (c) => {
+          await c.query(`SELECT set_config('app.definer_read', 'on', true)`);
+          return [(await c.query('SELECT 1 FROM audit_logs')).rowCount, (await c.query('SELECT 1 FROM consultations')).rowCount, (await c.query('SELECT 1 FROM backup_records')).rowCount];
+        });
+        expect(seen).toEqual([0, 0, 0]);
+      } finally {
+        await rls.close();
+      }
+    });
+
     it('status: 404 for an unknown backup, 400 for a malformed id', async () => {
       const unknown = await t.http.get(`/api/super-admin/backup/${randomUUID()}`).set(as(admin));
       expect([unknown.status, unknown.body.error.code]).toEqual([404, 'NOT_FOUND']);
