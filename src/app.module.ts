@@ -32,6 +32,8 @@ import { PresenceModule } from './modules/presence/presence.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { ReportsModule } from './modules/reports/reports.module.js';
 import { ProcessorsModule } from './worker/processors.module.js';
+import { AdminModule } from './modules/admin/admin.module.js';
+import { AccessLogModule } from './modules/audit/access-log.module.js';
 
 export interface AppModuleOptions {
   /** Run the BullMQ processors inside the api process (local use). */
@@ -75,6 +77,8 @@ export class AppModule implements NestModule {
         PresenceModule,
         CallsModule,
         PrivacyModule,
+        AdminModule,
+        AccessLogModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
       ],
       controllers: [MetricsController],

@@ -197,6 +197,23 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) REPORTS_EXPORT_ASYNC_ROWS = 1_000_000;
   /** Where export jobs write their files (shared by the api and the worker: a shared volume in production). */
   @IsString() REPORTS_EXPORT_DIR = './.data/exports';
+  /** Daily retention purges (issue 9 item 5), in days. Delivered outbox rows are kept this long. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) OUTBOX_RETENTION_DAYS = 7;
+  /** In-app notifications older than this are deleted (expired ones too). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) NOTIFICATION_RETENTION_DAYS = 90;
+  /** Records of sent e-mails (email_queue rows SENT) older than this are deleted. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) SENT_MAIL_RETENTION_DAYS = 30;
+  /** Security events (failed logins, token reuse) older than this are deleted. */
+  @Transform(toInt) @IsInt() @Min(30) @Max(3650) SECURITY_EVENT_RETENTION_DAYS = 365;
+  /** Audit rows older than this are deleted; at least one year (the database refuses younger rows anyway). */
+  @Transform(toInt) @IsInt() @Min(365, { message: 'AUDIT_LOG_RETENTION_DAYS must be at least 365 (audit logs are kept one year at least)' }) @Max(36500) AUDIT_LOG_RETENTION_DAYS = 365;
+
+  /** On-demand backups (S5): pg_dump binary (default: next to the server binaries, else on PATH) and the
+   * connection it uses (default SYSTEM_DATABASE_URL: BYPASSRLS, so the dump holds every row). */
+  @IsOptional() @IsString() PG_DUMP_PATH?: string;
+  @IsOptional() @IsString() BACKUP_DATABASE_URL?: string;
+  /** Jitsi reachability probe of /api/super-admin/health (default https://JITSI_DOMAIN/). */
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) JITSI_HEALTH_URL?: string;
 
   @IsString() LOG_LEVEL = 'info';
 }

@@ -12,10 +12,14 @@ import { PrivacyErasureModule } from '../modules/privacy/privacy.module.js';
 import { StatsRefreshProcessor } from '../modules/reports/stats-refresh.processor.js';
 import { ReportExportProcessor } from '../modules/reports/report-export.processor.js';
 import { ReportsModule } from '../modules/reports/reports.module.js';
+import { RetentionProcessor } from '../modules/retention/retention.processor.js';
+import { RetentionModule } from '../modules/retention/retention.module.js';
+import { BackupProcessor } from '../modules/admin/backup.processor.js';
+import { BackupRunnerModule } from '../modules/admin/admin.module.js';
 
 /** Every BullMQ processor; loaded by the worker process, or by the api when WORKER_EMBEDDED=true. */
 @Module({
-  imports: [ClinicalNotesRetentionModule, PrivacyErasureModule, ReportsModule],
-  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService, ErasureProcessor, StatsRefreshProcessor, ReportExportProcessor],
+  imports: [ClinicalNotesRetentionModule, PrivacyErasureModule, ReportsModule, RetentionModule, BackupRunnerModule],
+  providers: [MailProcessor, NotificationsProcessor, RemindersProcessor, OutboxProcessor, ClinicalNotesRetentionProcessor, ScheduledArticlesProcessor, ScheduledArticlesService, ErasureProcessor, StatsRefreshProcessor, ReportExportProcessor, RetentionProcessor, BackupProcessor],
 })
 export class ProcessorsModule {}

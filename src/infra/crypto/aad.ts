@@ -13,4 +13,5 @@ export const aadFor = {
   totpSecret: (userId: string) => `users.two_factor_secret:${userId}`,
   /** A subject key (crypto-shredding), wrapped by the master key with `dek:` + this string. */
   subjectKey: (subjectId: string) => `subject_keys:${subjectId}`,
+  backup: (id: string) => `backup_records:${id}`,
 } as const;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { CipherGCM, createCipheriv, createDecipheriv, DecipherGCM, randomBytes } from 'node:crypto';
 import { AppConfig } from '../../config/app-config.service.js';
 import { aadFor } from './aad.js';
 
@@ -134,6 +134,36 @@ export class EnvelopeCrypto {
     try {
       const wrapped = seal(this.kek(this.currentVersion), dek, `dek:${aad}`);
       return { ...env, encryptedDek: wrapped.data, dekIv: wrapped.iv, dekAuthTag: wrapped.tag, keyVersion: this.currentVersion };
+    } finally {
+      dek.fill(0);
+    }
+  }
+
+  /**
+   * Streaming form for large objects (database backups): `cipher` is a Transform to pipe the plaintext
+   * through; once it has ended, `envelope()` gives what to store next to the ciphertext (no encryptedContent).
+   */
+  encryptStream(aad: string): { cipher: CipherGCM; envelope(): Omit<Envelope, 'encryptedContent'> } {
+    const dek = randomBytes(32);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGO, dek, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(Buffer.from(aad, 'utf8'));
+    const wrapped = seal(this.kek(this.currentVersion), dek, `dek:${aad}`);
+    dek.fill(0);
+    return {
+      cipher,
+      envelope: () => ({ iv: iv.toString('hex'), authTag: cipher.getAuthTag().toString('hex'), encryptedDek: wrapped.data, dekIv: wrapped.iv, dekAuthTag: wrapped.tag, keyVersion: this.currentVersion }),
+    };
+  }
+
+  /** The Transform that decrypts what encryptStream produced; it fails at the end if anything was altered. */
+  decryptStream(env: Omit<Envelope, 'encryptedContent'>, aad: string): DecipherGCM {
+    const dek = open(this.kek(env.keyVersion), { data: env.encryptedDek, iv: env.dekIv, tag: env.dekAuthTag }, `dek:${aad}`);
+    try {
+      const decipher = createDecipheriv(ALGO, dek, Buffer.from(env.iv, 'hex'), { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(aad, 'utf8'));
+      decipher.setAuthTag(Buffer.from(env.authTag, 'hex'));
+      return decipher;
     } finally {
       dek.fill(0);
     }

@@ -50,7 +50,7 @@ function columnTarget(name: string, dek: string, filter: string, owners: string[
     },
     async page(db, current, afterId, limit) {
       const { rows } = await db.query<Record<string, string>>(
-        `SELECT id::text, ${owners.map((o) => `${o}::text`).join(', ')}, ${dek} AS dek, dek_iv, dek_auth_tag, key_version
+        `SELECT id::text${owners.map((o) => `, ${o}::text`).join('')}, ${dek} AS dek, dek_iv, dek_auth_tag, key_version
            FROM ${name} WHERE ${where} AND id > $2::uuid ORDER BY id LIMIT $3`,
         [current, afterId, limit],
       );
@@ -128,6 +128,8 @@ export const ROTATION_TARGETS: readonly Target[] = [
   // the file content is in the storage; only its wrapped key is in the row
   columnTarget('files', 'encryption_key', 'is_encrypted AND key_version IS NOT NULL', ['uploaded_by'], (id, [u]) => aadFor.file(id, u)),
   totpSecrets,
+  // on-demand database backups (S5): the dump is in the storage, its wrapped key in the record
+  columnTarget('backup_records', 'encrypted_dek', 'encrypted_dek IS NOT NULL', [], (id) => aadFor.backup(id)),
 ];
 
 export interface TableStats {

@@ -17,6 +17,7 @@ import { QUEUE } from './queues.js';
       }),
     }),
     BullModule.registerQueue({ name: QUEUE.email }, { name: QUEUE.notifications }, { name: QUEUE.reminders }, { name: QUEUE.outbox }, { name: QUEUE.noteRetention }, { name: QUEUE.articles }, { name: QUEUE.rgpd }, { name: QUEUE.reports }, { name: QUEUE.reportExports }),
+    BullModule.registerQueue({ name: QUEUE.retention }, { name: QUEUE.backup }),
   ],
   exports: [BullModule],
 })

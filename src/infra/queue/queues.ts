@@ -9,4 +9,6 @@ export const QUEUE = {
   rgpd: 'rgpd',
   reports: 'reports',
   reportExports: 'report-exports',
+  retention: 'retention',
+  backup: 'backup',
 } as const;

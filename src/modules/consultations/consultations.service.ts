@@ -205,7 +205,12 @@ export class ConsultationsService {
   }
 
   async detail(me: Identity, id: string): Promise<ConsultationDto> {
-    return this.toDto(await this.findForParticipant(me, id), me);
+    const c = await this.findForParticipant(me, id);
+    // the practitioner reads the employee's data: shown in the employee's access log (no content audited)
+    if (me.role === Role.PRACTITIONER) {
+      await this.audit.record({ action: AuditAction.READ, resource: 'consultation', resourceId: c.id, subjectUserId: c.employee.userId, isSensitive: true, details: { event: 'CONSULTATION_READ' } });
+    }
+    return this.toDto(c, me);
   }
 
   // ---------- CO6–CO11 and I1: transitions ----------

@@ -146,7 +146,7 @@ export class EmployeesController {
       if (id !== me.employeeId) throw AppException.notFound('Salarié introuvable');
       return { employee: await this.employees.me(me) };
     }
-    return { employee: await this.employees.hrView(me, id, q.period) };
+    return { employee: await this.employees.hrRead(me, id, q.period) };
   }
 
   @Put(':id')

@@ -201,6 +201,8 @@ export class FilesService {
       resourceId: file.id,
       details: { event: 'FILE_DOWNLOADED', fileType: file.fileType, owner: file.uploadedBy === me.userId },
       isSensitive: auditSensitive(file),
+      // someone else's file: shown in the uploader's access log
+      subjectUserId: file.uploadedBy,
     });
     return { file, body: plain };
   }
