@@ -1,12 +1,13 @@
 import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import compression from 'compression';
 import helmet from 'helmet';
 import { ClsMiddleware } from 'nestjs-cls';
 import { AppModule } from './app.module.js';
 import { clsMiddlewareOptions } from './core.module.js';
+import { buildOpenApiDocument } from './common/openapi/openapi-document.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { AppValidationPipe, validationException } from './common/errors/validation.js';
 import { AppConfig } from './config/app-config.service.js';
@@ -73,17 +74,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
 }
 
 function setupSwagger(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('HuntZen Care API')
-      .setDescription(
-        "API de la plateforme HuntZen Care. Erreurs : `{ statusCode, message, error: { code, message, details? } }`. " +
-          'Chiffrement applicatif au repos (AES-256-GCM), pas de bout en bout.',
-      )
-      .setVersion('1.0')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    // the token survives a reload of the page (kept in the browser's localStorage)
+    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+    customSiteTitle: 'HuntZen Care API',
+  });
 }

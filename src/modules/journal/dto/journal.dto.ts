@@ -187,8 +187,8 @@ export class JournalWeekStatsDto {
 }
 
 export class JournalStatsDto {
-  @ApiProperty({ example: '2026-09-07' }) startDate: string;
-  @ApiProperty({ example: '2026-11-29' }) endDate: string;
+  @ApiProperty({ format: 'date', example: '2026-09-07' }) startDate: string;
+  @ApiProperty({ format: 'date', example: '2026-11-29' }) endDate: string;
   @ApiProperty({ example: 'Europe/Paris' }) timeZone: string;
   @ApiProperty({ type: [JournalWeekStatsDto], description: 'Chaque semaine ISO de la période, vide comprise' }) weeks: JournalWeekStatsDto[];
   @ApiProperty({ type: MoodCountsDto }) totals: MoodCountsDto;

@@ -25,7 +25,7 @@ class PractitionerBaseDto {
 /** A search result card (PR4). */
 export class PractitionerCardDto extends PractitionerBaseDto {
   @ApiProperty({ maxLength: 200, description: 'Début de la présentation (200 caractères au plus)' }) shortBio: string;
-  @ApiProperty({ nullable: true, type: String, example: '2026-12-07T08:00:00.000Z', description: 'Prochain créneau libre (ISO UTC)' })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2026-12-07T08:00:00.000Z', description: 'Prochain créneau libre (ISO UTC)' })
   nextAvailableSlot: string | null;
 }
 
@@ -59,7 +59,7 @@ export class RecurringAvailabilityDto {
 
 export class ProfileAvailabilityDto {
   @ApiProperty({ type: [RecurringAvailabilityDto], description: 'Heures locales du praticien' }) recurring: RecurringAvailabilityDto[];
-  @ApiProperty({ nullable: true, type: String }) nextAvailableSlot: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextAvailableSlot: string | null;
 }
 
 /** PR10: the public profile. The validation fields and professionalId are filled for ADMIN_HUNTZEN only. */
@@ -152,8 +152,8 @@ export class PendingPractitionerListDto extends PageInfoDto {
 export class PractitionerAvailabilityDto {
   @ApiProperty() practitionerId: string;
   @ApiProperty({ example: 'Europe/Paris' }) timezone: string;
-  @ApiProperty({ example: '2026-12-07' }) from: string;
-  @ApiProperty({ example: '2026-12-13' }) to: string;
+  @ApiProperty({ format: 'date', example: '2026-12-07' }) from: string;
+  @ApiProperty({ format: 'date', example: '2026-12-13' }) to: string;
   @ApiProperty({ type: [RecurringAvailabilityDto] }) recurring: RecurringAvailabilityDto[];
   @ApiProperty({ type: [SlotDto], description: 'Créneaux libres seulement' }) slots: SlotDto[];
 }
