@@ -20,7 +20,7 @@ import { TAG_DESCRIPTIONS } from './openapi-tags.js';
  *    `error.code` is the named enum ErrorCode. Explicit @ApiResponse entries add the rest and keep their text;
  *  - named enums: an inline enum whose values are those of a Prisma enum (or a name in OPENAPI_ENUMS) becomes
  *    a $ref to one component, so each enum type exists once;
- *  - numbers are integers unless declared `format: 'double'` / `'float'`.
+ *  - numbers are integers unless declared `format: 'double'` / `'float'` or given a decimal example.
  */
 
 type Json = Record<string, any>;
@@ -206,7 +206,11 @@ function walkSchemas(doc: Json, enums: EnumRegistry): void {
         return Object.keys(rest).length === 0 ? ref : { allOf: [ref], ...rest };
       }
     }
-    if (isSchema && obj.type === 'number' && obj.format !== 'double' && obj.format !== 'float') obj.type = 'integer';
+    // a decimal example (averageRating: 4.6) also marks a double
+    if (isSchema && obj.type === 'number' && obj.format !== 'double' && obj.format !== 'float') {
+      if (typeof obj.example === 'number' && !Number.isInteger(obj.example)) obj.format = 'double';
+      else obj.type = 'integer';
+    }
     for (const [k, v] of Object.entries(obj)) {
       if (k === 'example' || k === 'examples' || k === 'default') continue;
       const childIsSchema = isSchema ? k !== 'discriminator' && k !== 'required' : k === 'schema' || k === 'schemas';

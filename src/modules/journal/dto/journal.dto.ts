@@ -183,7 +183,7 @@ export class JournalWeekStatsDto {
   @ApiProperty({ type: MoodCountsDto }) counts: MoodCountsDto;
   @ApiProperty({ description: 'Entrées sans humeur' }) withoutMood: number;
   @ApiProperty() total: number;
-  @ApiProperty({ nullable: true, type: Number, description: 'Moyenne des notes 1–5 (une décimale)' }) averageMoodRating: number | null;
+  @ApiProperty({ nullable: true, type: Number, format: 'double', description: 'Moyenne des notes 1–5 (une décimale)' }) averageMoodRating: number | null;
 }
 
 export class JournalStatsDto {

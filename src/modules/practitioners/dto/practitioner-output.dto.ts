@@ -38,7 +38,7 @@ export class AppliedFiltersDto {
   @ApiPropertyOptional() offersInPerson?: boolean;
   @ApiPropertyOptional({ enum: ConsultationFormat }) format?: ConsultationFormat;
   @ApiPropertyOptional() availableWithin?: number;
-  @ApiPropertyOptional() minRating?: number;
+  @ApiPropertyOptional({ type: Number, format: 'double' }) minRating?: number;
   @ApiPropertyOptional() acceptingNew?: boolean;
   @ApiProperty({ enum: ['relevance', 'rating', 'experience', 'nextAvailable'] }) sort: string;
   @ApiProperty() page: number;
