@@ -1941,6 +1941,11 @@ export interface components {
         CompanyMessageDto: {
             message: string;
         };
+        /**
+         * @description Discriminant : vue RH
+         * @enum {string}
+         */
+        EmployeeHrView: "hr";
         UsageStatsDto: {
             /** @example 2025-01 */
             period: string;
@@ -1948,6 +1953,11 @@ export interface components {
             totalDurationMinutes: number;
         };
         EmployeeHrDto: {
+            /**
+             * @description Discriminant : vue RH (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            view: "hr";
             id: string;
             email: string;
             firstName: string;
@@ -1963,7 +1973,17 @@ export interface components {
         EmployeeHrResponseDto: {
             employee: components["schemas"]["EmployeeHrDto"];
         };
+        /**
+         * @description Discriminant : vue du salarié lui-même
+         * @enum {string}
+         */
+        EmployeeSelfView: "self";
         EmployeeSelfDto: {
+            /**
+             * @description Discriminant : vue du salarié lui-même (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            view: "self";
             id: string;
             companyId: string;
             email: string;
@@ -2632,13 +2652,28 @@ export interface components {
         AdminPractitionerResponseDto: {
             practitioner: components["schemas"]["AdminPractitionerDto"];
         };
+        /**
+         * @description Discriminant : liste d’administration (PR2)
+         * @enum {string}
+         */
+        PractitionerAdminView: "admin";
         AdminPractitionerListDto: {
             total: number;
             page: number;
             pages: number;
             limit: number;
+            /**
+             * @description Discriminant : liste d’administration (PR2) (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            view: "admin";
             practitioners: components["schemas"]["AdminPractitionerDto"][];
         };
+        /**
+         * @description Discriminant : résultat de recherche (PR4)
+         * @enum {string}
+         */
+        PractitionerSearchView: "search";
         PractitionerCardDto: {
             id: string;
             /** @example Sophie */
@@ -2707,6 +2742,11 @@ export interface components {
             page: number;
             pages: number;
             limit: number;
+            /**
+             * @description Discriminant : résultat de recherche (PR4) (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            view: "search";
             practitioners: components["schemas"]["PractitionerCardDto"][];
             /** @description La requête normalisée : la réutiliser redonne la même recherche */
             appliedFilters: components["schemas"]["AppliedFiltersDto"];
@@ -6368,7 +6408,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EmployeeHrResponseDto"] | components["schemas"]["EmployeeSelfResponseDto"];
+                    "application/json": {
+                        employee: components["schemas"]["EmployeeHrDto"] | components["schemas"]["EmployeeSelfDto"];
+                    };
                 };
             };
             /** @description VALIDATION_ERROR */
@@ -6457,7 +6499,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EmployeeHrResponseDto"] | components["schemas"]["EmployeeSelfResponseDto"];
+                    "application/json": {
+                        employee: components["schemas"]["EmployeeHrDto"] | components["schemas"]["EmployeeSelfDto"];
+                    };
                 };
             };
             /** @description VALIDATION_ERROR */
@@ -13277,7 +13321,15 @@ export const dependencyStatusValues: ReadonlyArray<FlattenedDeepRequired<compone
 export const serviceUnavailableCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServiceUnavailableCode"]> = ["SERVICE_UNAVAILABLE"];
 export const healthErrorValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HealthError"]> = ["error"];
 export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["VALIDATION_ERROR", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE", "INVALID_CREDENTIALS", "EMAIL_NOT_VERIFIED", "ACCOUNT_INACTIVE", "COMPANY_INACTIVE", "MFA_REQUIRED", "MFA_INVALID", "MFA_NOT_ENABLED", "MFA_ALREADY_ENABLED", "MFA_SETUP_REQUIRED", "TOKEN_INVALID", "TOKEN_EXPIRED", "TOKEN_REUSED", "INVITATION_INVALID", "EMAIL_TAKEN", "EMAIL_DOMAIN_NOT_ALLOWED", "PASSWORD_INVALID", "PASSWORD_REUSED", "SIRET_TAKEN", "EMAIL_DOMAIN_TAKEN", "SEAT_LIMIT_REACHED", "ALREADY_ACTIVE", "INVITATION_PENDING", "FILE_IN_USE", "FILE_INTEGRITY_ERROR", "PROFESSIONAL_ID_TAKEN", "AVAILABILITY_OVERLAP", "SLOT_UNAVAILABLE", "TOO_EARLY_TO_JOIN", "LATE_CANCELLATION_CONFIRMATION_REQUIRED", "INVALID_STATE_TRANSITION", "OUTSIDE_AVAILABILITY", "SLOT_IN_PAST", "SLOT_TOO_FAR", "EMPLOYEE_SLOT_CONFLICT", "FORMAT_NOT_OFFERED", "DURATION_MISMATCH", "PRACTITIONER_NOT_ACCEPTING", "ROOM_CLOSED", "NO_ONLINE_ROOM", "TOO_EARLY_TO_START", "TOO_EARLY_FOR_NO_SHOW", "IDEMPOTENCY_KEY_INVALID", "IDEMPOTENCY_KEY_MISMATCH", "REVIEW_EXISTS", "CONSULTATION_NOT_COMPLETED", "CONSULTATION_NOT_STARTED", "NOTE_INTEGRITY_ERROR", "ARTICLE_SLUG_TAKEN", "NEWS_DISABLED", "UNKNOWN_DEPARTMENT", "JOURNAL_ENTRY_UNREADABLE"];
+export const employeeHrViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmployeeHrView"]> = ["hr"];
+export const employeeHrDtoViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmployeeHrDto"]["view"]> = ["hr"];
+export const employeeSelfViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmployeeSelfView"]> = ["self"];
+export const employeeSelfDtoViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmployeeSelfDto"]["view"]> = ["self"];
 export const noteTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NoteType"]> = ["SESSION_NOTE", "INITIAL_ASSESSMENT", "FOLLOW_UP", "PRESCRIPTION", "REFERRAL"];
+export const practitionerAdminViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PractitionerAdminView"]> = ["admin"];
+export const adminPractitionerListDtoViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdminPractitionerListDto"]["view"]> = ["admin"];
+export const practitionerSearchViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PractitionerSearchView"]> = ["search"];
+export const practitionerSearchResponseDtoViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PractitionerSearchResponseDto"]["view"]> = ["search"];
 export const employeeAccountStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmployeeAccountStatus"]> = ["active", "inactive", "pending"];
 export const consultationPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConsultationPeriod"]> = ["upcoming", "past"];
 export const journalExportFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JournalExportFormat"]> = ["pdf", "txt"];

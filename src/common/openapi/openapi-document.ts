@@ -58,7 +58,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       "API de la plateforme HuntZen Care. Erreurs : `{ statusCode, message, error: { code, message, details? } }` où `error.code` " +
         "est l'énumération `ErrorCode`. Chiffrement applicatif au repos (AES-256-GCM), pas de bout en bout. " +
         'Dates de requête (`from`, `to`, `date`) : date ISO 8601 `AAAA-MM-JJ` ou date-heure ISO 8601 ; réponses en date-heure UTC. ' +
-        "Événements temps réel (Socket.IO) : document AsyncAPI `/api/docs/asyncapi.json`.",
+        "Événements temps réel (Socket.IO) : document AsyncAPI `/api/docs-asyncapi.json`.",
     )
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')

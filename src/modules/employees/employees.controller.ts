@@ -62,6 +62,18 @@ async function bodyAs<T extends object>(cls: new () => T, body: unknown): Promis
   return dto;
 }
 
+
+/** E9/E10 answer the HR view or the employee's own, told apart by `employee.view`. */
+const employeeView = {
+  type: 'object',
+  required: ['employee'],
+  properties: {
+    employee: {
+      oneOf: [{ $ref: getSchemaPath(EmployeeHrDto) }, { $ref: getSchemaPath(EmployeeSelfDto) }],
+      discriminator: { propertyName: 'view', mapping: { hr: getSchemaPath(EmployeeHrDto), self: getSchemaPath(EmployeeSelfDto) } },
+    },
+  },
+};
 @ApiTags('employees')
 @ApiBearerAuth()
 @ApiErrors()
@@ -139,7 +151,7 @@ export class EmployeesController {
   @Get(':id')
   @Roles(Role.ADMIN_RH, Role.EMPLOYEE)
   @ApiOperation({ summary: 'E9 — Fiche salarié (RH : profil minimal + compteurs ; salarié : son propre profil)' })
-  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(EmployeeHrResponseDto) }, { $ref: getSchemaPath(EmployeeSelfResponseDto) }] } })
+  @ApiOkResponse({ schema: employeeView }) // RH : vue RH ; salarié : sa propre fiche (discriminant `employee.view`)
   @ApiNotFoundResponse({ description: 'NOT_FOUND (hors de mon périmètre)' })
   async getEmployee(@CurrentUser() me: Identity, @UuidParam() id: string, @Query() q: PeriodQueryDto): Promise<{ employee: EmployeeHrDto | EmployeeSelfDto }> {
     if (me.role === Role.EMPLOYEE) {
@@ -153,7 +165,7 @@ export class EmployeesController {
   @Roles(Role.ADMIN_RH, Role.EMPLOYEE)
   @ApiOperation({ summary: 'E10 — Modifier un salarié (RH : identité, service, poste, téléphone ; salarié : les champs de E6)' })
   @ApiBody({ schema: { oneOf: [{ $ref: getSchemaPath(HrUpdateEmployeeDto) }, { $ref: getSchemaPath(SelfUpdateEmployeeDto) }] } })
-  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(EmployeeHrResponseDto) }, { $ref: getSchemaPath(EmployeeSelfResponseDto) }] } })
+  @ApiOkResponse({ schema: employeeView }) // RH : vue RH ; salarié : sa propre fiche (discriminant `employee.view`)
   @ApiNotFoundResponse({ description: 'NOT_FOUND (hors de mon périmètre)' })
   async updateEmployee(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() body: Record<string, unknown>): Promise<{ employee: EmployeeHrDto | EmployeeSelfDto }> {
     if (me.role === Role.EMPLOYEE) {

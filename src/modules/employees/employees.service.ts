@@ -335,6 +335,7 @@ export function companyOf(me: Identity): string {
 
 function toHrDto(r: HrRow, period: Period, usage?: { consultationCount: number; totalDurationMinutes: number }): EmployeeHrDto {
   return {
+    view: 'hr',
     id: r.id,
     email: r.user.email,
     firstName: r.firstName,
@@ -351,6 +352,7 @@ function toHrDto(r: HrRow, period: Period, usage?: { consultationCount: number; 
 
 function toSelfDto(r: SelfRow): EmployeeSelfDto {
   return {
+    view: 'self',
     id: r.id,
     companyId: r.companyId,
     email: r.user.email,

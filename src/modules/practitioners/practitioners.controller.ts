@@ -70,7 +70,12 @@ export class PractitionersController {
   @Roles(Role.ADMIN_HUNTZEN, Role.EMPLOYEE)
   @ApiOperation({ summary: 'PR2 — Tous les praticiens (ADMIN_HUNTZEN, filtres isValidated, isActive, specialty, q); un salarié reçoit la recherche PR4' })
   @ApiExtraModels(AdminPractitionerListDto, PractitionerSearchResponseDto)
-  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(AdminPractitionerListDto) }, { $ref: getSchemaPath(PractitionerSearchResponseDto) }] } })
+  @ApiOkResponse({
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(AdminPractitionerListDto) }, { $ref: getSchemaPath(PractitionerSearchResponseDto) }],
+      discriminator: { propertyName: 'view', mapping: { admin: getSchemaPath(AdminPractitionerListDto), search: getSchemaPath(PractitionerSearchResponseDto) } },
+    },
+  })
   @ApiQuery({ name: 'isValidated', required: false, type: Boolean })
   @ApiQuery({ name: 'isActive', required: false, type: Boolean })
   @ApiQuery({ name: 'specialty', required: false, enum: Specialty })

@@ -170,6 +170,7 @@ export class UsageStatsDto {
 
 /** What HR sees of an employee (SPEC §1.2, E1/E9): identity, HR data, status and counters — nothing else. */
 export class EmployeeHrDto {
+  @ApiProperty({ enum: ['hr'], enumName: 'EmployeeHrView', description: 'Discriminant : vue RH' }) view: 'hr';
   @ApiProperty() id: string;
   @ApiProperty() email: string;
   @ApiProperty() firstName: string;
@@ -185,6 +186,7 @@ export class EmployeeHrDto {
 
 /** The employee's own profile (E5). */
 export class EmployeeSelfDto {
+  @ApiProperty({ enum: ['self'], enumName: 'EmployeeSelfView', description: 'Discriminant : vue du salarié lui-même' }) view: 'self';
   @ApiProperty() id: string;
   @ApiProperty() companyId: string;
   @ApiProperty() email: string;

@@ -46,6 +46,7 @@ export class AppliedFiltersDto {
 }
 
 export class PractitionerSearchResponseDto extends PageInfoDto {
+  @ApiProperty({ enum: ['search'], enumName: 'PractitionerSearchView', description: 'Discriminant : résultat de recherche (PR4)' }) view: 'search';
   @ApiProperty({ type: [PractitionerCardDto] }) practitioners: PractitionerCardDto[];
   @ApiProperty({ type: AppliedFiltersDto, description: 'La requête normalisée : la réutiliser redonne la même recherche' }) appliedFilters: AppliedFiltersDto;
 }
@@ -141,6 +142,7 @@ export class AdminPractitionerActionResponseDto extends AdminPractitionerRespons
 }
 
 export class AdminPractitionerListDto extends PageInfoDto {
+  @ApiProperty({ enum: ['admin'], enumName: 'PractitionerAdminView', description: 'Discriminant : liste d’administration (PR2)' }) view: 'admin';
   @ApiProperty({ type: [AdminPractitionerDto] }) practitioners: AdminPractitionerDto[];
 }
 
