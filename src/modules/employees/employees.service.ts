@@ -344,6 +344,7 @@ export function companyOf(me: Identity): string {
 
 function toHrDto(r: HrRow, period: Period, usage?: { consultationCount: number; totalDurationMinutes: number }): EmployeeHrDto {
   return {
+    view: 'hr',
     id: r.id,
     email: r.user.email,
     firstName: r.firstName,
@@ -360,6 +361,7 @@ function toHrDto(r: HrRow, period: Period, usage?: { consultationCount: number; 
 
 function toSelfDto(r: SelfRow): EmployeeSelfDto {
   return {
+    view: 'self',
     id: r.id,
     companyId: r.companyId,
     email: r.user.email,
