@@ -19,6 +19,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   practitioners: 'Praticiens : annuaire, recherche, profil, justificatifs et validation',
   reports: 'Rapports agrégés d’utilisation (compteurs uniquement, jamais de contenu)',
   reviews: 'Avis des salariés sur leurs consultations terminées',
+  'super-admin': 'Super-administration : santé détaillée, métriques de la plateforme, journal d’audit, sauvegardes',
   rgpd: 'Droits RGPD : export et suppression des données personnelles',
   users: 'Compte utilisateur : profil et préférences de notification',
 };

@@ -7,7 +7,7 @@ export const WITHHELD_REASON = 'BELOW_THRESHOLD' as const;
  * threshold): this marker, never a number. Group size = employees with an active account in the group.
  */
 export class WithheldDto {
-  @ApiProperty({ enum: [true], example: true, description: 'Agrégat masqué : le groupe compte moins de salariés que le seuil' })
+  @ApiProperty({ type: Boolean, example: true, description: 'Toujours true : agrégat masqué, le groupe compte moins de salariés que le seuil' })
   withheld: true;
   @ApiProperty({ enum: [WITHHELD_REASON], enumName: 'WithheldReason', example: WITHHELD_REASON })
   reason: typeof WITHHELD_REASON;

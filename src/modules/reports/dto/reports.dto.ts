@@ -50,7 +50,7 @@ export class EmployeeUsageExportQueryDto extends ReportPeriodQueryDto {
   @IsOptional() @Trim() @IsString() @MinLength(1) @MaxLength(100)
   department?: string;
 
-  @ApiPropertyOptional({ enum: ['csv'], description: 'Seul format : csv' })
+  @ApiPropertyOptional({ enum: ['csv'], enumName: 'CsvOnlyFormat', description: 'Seul format : csv' })
   @IsOptional() @IsIn(['csv'])
   format?: 'csv';
 }
@@ -62,7 +62,7 @@ export class PractitionerStatsQueryDto extends ReportPeriodQueryDto {
 }
 
 export class PractitionerExportQueryDto extends ReportPeriodQueryDto {
-  @ApiPropertyOptional({ enum: ['csv'], description: 'Seul format : csv' })
+  @ApiPropertyOptional({ enum: ['csv'], enumName: 'CsvOnlyFormat', description: 'Seul format : csv' })
   @IsOptional() @IsIn(['csv'])
   format?: 'csv';
 }
