@@ -11,6 +11,7 @@ import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { AppValidationPipe, validationException } from './common/errors/validation.js';
 import { AppConfig } from './config/app-config.service.js';
 import { validateEnv } from './config/env.schema.js';
+import { instanceHeaders } from './infra/lifecycle/drain.js';
 import { createAppLogger } from './infra/logger/logger.js';
 import { RedisIoAdapter } from './infra/realtime/redis-io.adapter.js';
 
@@ -41,6 +42,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
   const config = app.get(AppConfig);
 
   app.set('trust proxy', config.get('TRUST_PROXY'));
+  app.use(instanceHeaders);
   app.use(new ClsMiddleware(clsMiddlewareOptions).use);
   app.use(helmet());
   app.use(compression());

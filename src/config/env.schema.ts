@@ -168,6 +168,13 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(100) CLINICAL_NOTE_RETENTION_YEARS = 20;
 
   @IsString() LOG_LEVEL = 'info';
+
+  /** Name of this process in the X-Instance-Id response header (default: the host name, the pod name under Kubernetes). */
+  @IsOptional() @IsString() @Matches(/^[a-zA-Z0-9._-]{1,64}$/) INSTANCE_ID?: string;
+  /** SIGTERM: how long the api keeps its open connections (answering with `Connection: close`) after it stops accepting new ones; longer than the proxy's upstream keep-alive timeout (nginx/: 4 s). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000) SHUTDOWN_DRAIN_MS = 5_000;
+  /** BullMQ job lock: a job whose worker died (SIGKILL, OOM) is handed to another worker after about twice this. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) JOB_LOCK_MS = 30_000;
 }
 
 /** Values that mean "somebody copied the example file": refused in production. */

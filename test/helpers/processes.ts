@@ -5,21 +5,23 @@ import net from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const OUT = path.join(ROOT, '.data', 'fault', 'dist');
+/** Where a test file's compiled copy lives: one per file (`fault`, `cluster`), since files run in parallel. */
+const outDir = (name: string) => path.join(ROOT, '.data', name, 'dist');
 
-let built: Promise<void> | undefined;
+const built = new Map<string, Promise<void>>();
 
-/** `tsc -p tsconfig.build.json` into .data/fault/dist (not dist/, which `npm run dev` may be using). */
-export function buildOnce(): Promise<void> {
-  built ??= new Promise<void>((resolve, reject) => {
+/** `tsc -p tsconfig.build.json` into .data/<name>/dist (not dist/, which `npm run dev` may be using). */
+export function buildOnce(name = 'fault'): Promise<void> {
+  const OUT = outDir(name);
+  if (!built.has(name)) built.set(name, new Promise<void>((resolve, reject) => {
     const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
     const child = spawn(tsc, ['-p', 'tsconfig.build.json', '--outDir', OUT, '--tsBuildInfoFile', path.join(OUT, '.tsbuildinfo')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc exited ${code}:\n${out}`))));
-  });
-  return built;
+  }));
+  return built.get(name)!;
 }
 
 export function freePort(): Promise<number> {
@@ -43,9 +45,9 @@ export interface RunningProcess {
   kill(): void;
 }
 
-/** Starts `node .data/fault/dist/src/<entry>.js` with `env` on top of the test process's environment. */
-export function startProcess(entry: 'main' | 'worker', env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, [path.join(OUT, 'src', `${entry}.js`)], {
+/** Starts `node .data/<name>/dist/src/<entry>.js` with `env` on top of the test process's environment. */
+export function startProcess(entry: 'main' | 'worker', env: Record<string, string>, name = 'fault'): RunningProcess {
+  const child = spawn(process.execPath, [path.join(outDir(name), 'src', `${entry}.js`)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
