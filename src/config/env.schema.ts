@@ -182,7 +182,9 @@ const PLACEHOLDER = /change[-_ ]?me|placeholder|example|secret123|^x+$|dev[-_]on
 const SECRET_NAMES = ['JWT_SECRET', 'JWT_REFRESH_SECRET', 'JITSI_SECRET', 'SMTP_PASSWORD', 'METRICS_TOKEN'] as const;
 
 export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables {
-  const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  // an empty value counts as unset (`VAR=` in .env, `${VAR:-}` in docker-compose.yml): the default applies
+  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ''));
+  const env = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });
   const problems = validateSync(env, { skipMissingProperties: false, whitelist: false }).map(
     (e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ') || 'invalid'}`,
   );

@@ -7,6 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient, Role } from '@prisma/client';
 import { Queue } from 'bullmq';
 import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
@@ -33,6 +34,11 @@ let worker: RunningProcess | undefined;
 const everything: RunningProcess[] = [];
 const sockets: Socket[] = [];
 const summaries: string[] = [];
+
+/** Progress notes, in .data/cluster/progress.log (vitest shows a test's output only when it ends). */
+function note(msg: string): void {
+  fs.appendFileSync(path.join(ROOT, '.data', 'cluster', 'progress.log'), `${new Date().toISOString()} ${msg}\n`);
+}
 
 function summary(scenario: string, s: { requests?: number; failed?: number; messages?: number; lost?: number; jobs?: number; duplicates?: number; note?: string }): void {
   const line = `[cluster] ${scenario}: requests sent ${s.requests ?? 0}, failed ${s.failed ?? 0}, messages sent ${s.messages ?? 0}, lost ${s.lost ?? 0}, jobs ${s.jobs ?? 0}, duplicates ${s.duplicates ?? 0}${s.note ? ` (${s.note})` : ''}`;
@@ -84,6 +90,13 @@ async function startWorker(): Promise<void> {
   worker = startProcess('worker', env({ INSTANCE_ID: 'worker-1', LOG_LEVEL: 'info' }), BUILD);
   everything.push(worker);
   await worker.waitForOutput(/worker started/, 90_000);
+}
+
+/** A BullMQ queue of the cluster's Redis, quiet while Redis is down (its errors are the scenario's point). */
+function queue(name: string): Queue {
+  const q = new Queue(name, { connection: { url: services.redisUrl }, prefix: `${prefix}:bull` });
+  q.on('error', () => undefined);
+  return q;
 }
 
 // ───────────────────────── HTTP through nginx ─────────────────────────
@@ -303,6 +316,7 @@ async function verifyNothingLost(load: Load, live: Tracked[]): Promise<{ lost: n
 
 // ───────────────────────── setup / teardown ─────────────────────────
 beforeAll(async () => {
+  note('setup');
   const build = buildOnce(BUILD);
   build.catch(() => undefined);
   sink = new SmtpSink();
@@ -310,9 +324,11 @@ beforeAll(async () => {
   services = await startFaultServices('cluster');
   db = new PrismaClient({ adapter: new PrismaPg({ connectionString: services.systemUrl, max: 3 }) });
   for (const name of ['api-1', 'api-2']) apis.push({ name, port: await freePort(), wsPort: await freePort() });
-  nginx = await startNginx({ port: await freePort(), restPorts: apis.map((a) => a.port), wsPorts: apis.map((a) => a.wsPort), dir: path.join(ROOT, '.data', 'cluster', `nginx-${process.pid}`) });
+  nginx = await startNginx({ port: await freePort(), restPorts: apis.map((a) => a.port), wsPorts: apis.map((a) => a.wsPort), dir: path.join(ROOT, '.data', 'cluster', 'nginx') });
   await build;
+  note('built');
   await Promise.all([startApi(0), startApi(1), startWorker()]);
+  note('processes started');
 
   const company = await createCompany(db);
   employees = [await createUser(db, Role.EMPLOYEE, { company }), await createUser(db, Role.EMPLOYEE, { company })];
@@ -438,16 +454,21 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
     try {
       await progressed(load, 40);
       for (let i = 0; i < apis.length; i++) {
+        note(`rolling: SIGTERM ${apis[i].name} (sent ${load.sent}, failed ${load.failed.length})`);
         const stopped = await apis[i].proc!.stop('SIGTERM', 30_000);
+        note(`rolling: ${apis[i].name} stopped ${JSON.stringify(stopped)} (sent ${load.sent}, failed ${JSON.stringify(load.failed)})`);
         expect(stopped, apis[i].proc!.output().slice(-2000)).toMatchObject({ code: 0, signal: null });
         await progressed(load, 20); // served by the other instance alone
         await startApi(i);
+        note(`rolling: ${apis[i].name} back (sent ${load.sent}, failed ${load.failed.length})`);
         await progressed(load, 40);
       }
     } finally {
       await load.stop();
     }
+    note(`rolling: load stopped (sent ${load.sent}, failed ${load.failed.length})`);
     await eventually(() => live.every((t) => t.socket.connected), 30_000, 'sockets reconnected');
+    note('rolling: sockets connected');
     const { lost, liveCount, caughtUp, missingJournal } = await verifyNothingLost(load, live);
     summary('rolling restart', {
       requests: load.sent,
@@ -472,8 +493,8 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
     const recipients = [employee.email.toLowerCase(), practitioner.email.toLowerCase()];
     const isReminder = (m: { to: string[]; subject: string }) => recipients.some((r) => m.to.includes(r));
     const hold = sink.hold(isReminder);
-    const reminders = new Queue('reminders', { connection: { url: services.redisUrl }, prefix: `${prefix}:bull` });
-    const email = new Queue('email', { connection: { url: services.redisUrl }, prefix: `${prefix}:bull` });
+    const reminders = queue('reminders');
+    const email = queue('email');
     try {
       await reminders.add('1h', { consultationId: c.id, kind: '1h', scheduledAt: start.toISOString() }, { jobId: `reminder-${c.id}-1h`, attempts: 3, backoff: { type: 'fixed', delay: 500 } });
       await hold.firstHeld; // the worker is in the middle of sending a reminder e-mail
@@ -507,8 +528,8 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
         await connect('/notifications', practitionerTokens[0], 'websocket', pinned['api-1'], ['notification:new']),
         await connect('/notifications', practitionerTokens[1], 'polling', pinned['api-2'], ['notification:new']),
       ];
-      const email = new Queue('email', { connection: { url: services.redisUrl }, prefix: `${prefix}:bull` });
-      const reminders = new Queue('reminders', { connection: { url: services.redisUrl }, prefix: `${prefix}:bull` });
+      const email = queue('email');
+      const reminders = queue('reminders');
       const to = `queued.${randomUUID().slice(0, 8)}@example.test`;
       let down = false;
       const load = startLoad({ allow503: () => down });
