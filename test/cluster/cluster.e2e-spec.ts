@@ -81,7 +81,7 @@ async function startApi(i: number): Promise<void> {
   const proc = startProcess('main', env({ PORT: String(api.port), WS_PORT: String(api.wsPort), INSTANCE_ID: api.name }), BUILD);
   everything.push(proc);
   api.proc = proc;
-  await eventually(async () => (await fetch(`http://127.0.0.1:${api.port}/health/ready`).catch(() => null))?.status === 200, 90_000, `${api.name} ready`).catch((e) => {
+  await eventually(async () => (await fetch(`http://127.0.0.1:${api.port}/health/ready`).catch(() => null))?.status === 200, 180_000, `${api.name} ready`).catch((e) => {
     throw new Error(`${e.message}\n${proc.output().slice(-3000)}`);
   });
 }
@@ -89,7 +89,7 @@ async function startApi(i: number): Promise<void> {
 async function startWorker(): Promise<void> {
   worker = startProcess('worker', env({ INSTANCE_ID: 'worker-1', LOG_LEVEL: 'info' }), BUILD);
   everything.push(worker);
-  await worker.waitForOutput(/worker started/, 90_000);
+  await worker.waitForOutput(/worker started/, 180_000);
 }
 
 /** A BullMQ queue of the cluster's Redis, quiet while Redis is down (its errors are the scenario's point). */
@@ -304,7 +304,7 @@ async function verifyNothingLost(load: Load, live: Tracked[]): Promise<{ lost: n
     await eventually(async () => {
       listed = await notifiedConsultations(i);
       return expected.every((id) => listed.has(id) || pushed.has(id));
-    }, 30_000, 'every booking notified').catch(() => undefined);
+    }, 90_000, 'every booking notified').catch(() => undefined); // the outbox sweep redelivers within about 60 s
     for (const id of expected) {
       if (pushed.has(id)) liveCount++;
       else if (listed.has(id)) caughtUp++;
@@ -340,7 +340,7 @@ beforeAll(async () => {
   const c = await insertConsultation(db, other, await createOpenPractitioner(db), { start, status: 'CONFIRMED' });
   pendingConsultation = { id: c.id, start, employeeEmail: other.email.toLowerCase() };
   practitionerTokens = practitioners.map((u) => signAccessToken(u, { expiresInSec: 3600 }));
-}, 420_000);
+}, 600_000);
 
 afterAll(async () => {
   for (const s of sockets) s.close();
@@ -482,7 +482,7 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
     expect(live.every((t) => t.connects >= 2)).toBe(true); // each socket's instance restarted once
     expect([lost, missingJournal]).toEqual([0, 0]);
     expect(load.bookings.length).toBeGreaterThan(0);
-  }, 240_000);
+  }, 480_000); // an api process starts in seconds, in a minute on a loaded 2-core machine
 
   it('worker SIGKILLed mid-job: the job is retried and its e-mail sent exactly once', async () => {
     const company = await createCompany(db);
@@ -541,18 +541,21 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
         parked = await email.add('password-changed', { to, template: 'password-changed', data: {} }, { delay: 3_600_000, attempts: 5, backoff: { type: 'fixed', delay: 500 } });
         jobs++;
         down = true;
+        note(`${dependency}: stopping (sent ${load.sent}, failed ${load.failed.length})`);
         if (dependency === 'Redis') await services.stopRedis();
         else await services.stopPostgres();
+        note(`${dependency}: stopped`);
         // both instances notice (readiness), and the load meets the outage
         await eventually(async () => {
           const states = await Promise.all(apis.map((a) => fetch(`http://127.0.0.1:${a.port}/health/ready`).then((r) => r.status, () => 0)));
           return states.every((s) => s === 503);
         }, 30_000, 'both instances not ready');
+        note(`${dependency}: both instances not ready (sent ${load.sent}, 503 ${load.unavailable})`);
         if (dependency === 'PostgreSQL') {
           await eventually(() => load.unavailable >= 5, 30_000, '503 answers under load');
           // queued while the database is down: the reminder fails, is retried, and goes through once it is back
           const c = pendingConsultation;
-          await reminders.add('1h', { consultationId: c.id, kind: '1h', scheduledAt: c.start.toISOString() }, { jobId: `reminder-${c.id}-1h`, attempts: 30, backoff: { type: 'fixed', delay: 500 } });
+          await reminders.add('1h', { consultationId: c.id, kind: '1h', scheduledAt: c.start.toISOString() }, { jobId: `reminder-${c.id}-1h`, attempts: 90, backoff: { type: 'fixed', delay: 1000 } });
           jobs++;
           await services.start();
           await sink.waitFor((m) => m.to.includes(c.employeeEmail), 60_000);
@@ -560,7 +563,9 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
           await eventually(() => load.unavailable >= 1 || load.sent > 200, 30_000, 'load during the outage');
           await services.start();
         }
+        note(`${dependency}: restarted (sent ${load.sent}, 503 ${load.unavailable}, failed ${JSON.stringify(load.failed.slice(0, 3))})`);
         await eventually(async () => (await Promise.all(apis.map((a) => fetch(`http://127.0.0.1:${a.port}/health/ready`).then((r) => r.status, () => 0)))).every((s) => s === 200), 60_000, 'ready again');
+        note(`${dependency}: ready again`);
         down = false;
         await progressed(load, 30);
       } finally {
