@@ -560,7 +560,7 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
           await services.start();
           await sink.waitFor((m) => m.to.includes(c.employeeEmail), 60_000);
         } else {
-          await eventually(() => load.unavailable >= 1 || load.sent > 200, 30_000, 'load during the outage');
+          await progressed(load, 20); // requests served while Redis is down (most need no Redis: 2xx)
           await services.start();
         }
         note(`${dependency}: restarted (sent ${load.sent}, 503 ${load.unavailable}, failed ${JSON.stringify(load.failed.slice(0, 3))})`);
@@ -593,7 +593,7 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
       });
       expect(load.failed).toEqual([]);
       expect([lost, missingJournal, duplicates]).toEqual([0, 0, 0]);
-    }, 240_000);
+    }, 480_000);
   }
 });
 
