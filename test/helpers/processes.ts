@@ -61,6 +61,10 @@ export function startProcess(entry: 'main' | 'worker', env: Record<string, strin
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // a test process that ends without its afterAll (killed, crashed) takes its children with it
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   return {
     child,
     output: () => out,
