@@ -30,6 +30,7 @@ async function cleanup() {
   if (services) await services.stop().catch((err) => say(TAG, `could not stop services: ${err.message}`));
   // the fault tests' own servers, should a test have died before stopping them
   if (faultInstance) await faultInstance('fault').catch((err) => say(TAG, `could not stop the fault servers: ${err.message}`));
+  if (faultInstance) await faultInstance('cluster').catch((err) => say(TAG, `could not stop the cluster servers: ${err.message}`));
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

@@ -14,6 +14,7 @@ import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { AppValidationPipe, validationException } from './common/errors/validation.js';
 import { AppConfig } from './config/app-config.service.js';
 import { validateEnv } from './config/env.schema.js';
+import { instanceHeaders } from './infra/lifecycle/drain.js';
 import { createAppLogger } from './infra/logger/logger.js';
 import { RedisIoAdapter } from './infra/realtime/redis-io.adapter.js';
 
@@ -44,6 +45,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
   const config = app.get(AppConfig);
 
   app.set('trust proxy', config.get('TRUST_PROXY'));
+  app.use(instanceHeaders);
   app.use(new ClsMiddleware(clsMiddlewareOptions).use);
   // helmet's CSP has `upgrade-insecure-requests`: served over plain http (no TLS in front), it would send a
   // browser's asset requests to https and leave Swagger UI blank. Only a request that arrived over TLS, or

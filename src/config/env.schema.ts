@@ -216,6 +216,13 @@ export class EnvironmentVariables {
   @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) JITSI_HEALTH_URL?: string;
 
   @IsString() LOG_LEVEL = 'info';
+
+  /** Name of this process in the X-Instance-Id response header (default: the host name, the pod name under Kubernetes). */
+  @IsOptional() @IsString() @Matches(/^[a-zA-Z0-9._-]{1,64}$/) INSTANCE_ID?: string;
+  /** SIGTERM: how long the api keeps its open connections (answering with `Connection: close`) after it stops accepting new ones; longer than the proxy's upstream keep-alive timeout (nginx/: 4 s). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000) SHUTDOWN_DRAIN_MS = 5_000;
+  /** BullMQ job lock: a job whose worker died (SIGKILL, OOM) is handed to another worker after about twice this. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) JOB_LOCK_MS = 30_000;
 }
 
 /** Values that mean "somebody copied the example file": refused in production. */
@@ -223,7 +230,9 @@ const PLACEHOLDER = /change[-_ ]?me|placeholder|example|secret123|^x+$|dev[-_]on
 const SECRET_NAMES = ['JWT_SECRET', 'JWT_REFRESH_SECRET', 'JITSI_SECRET', 'SMTP_PASSWORD', 'METRICS_TOKEN'] as const;
 
 export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables {
-  const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  // an empty value counts as unset (`VAR=` in .env, `${VAR:-}` in docker-compose.yml): the default applies
+  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ''));
+  const env = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });
   const problems = validateSync(env, { skipMissingProperties: false, whitelist: false }).map(
     (e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ') || 'invalid'}`,
   );

@@ -16,7 +16,8 @@ let built: Promise<void> | undefined;
  * PROCESS_BUILD_STATUS: every test file waits for that one build instead of compiling into the same
  * folder at the same time. Run without it (vitest alone), the file compiles itself.
  */
-export function buildOnce(): Promise<void> {
+// `_name`: the cluster test's former per-file copy; one build now serves every file.
+export function buildOnce(_name?: string): Promise<void> {
   const status = process.env.PROCESS_BUILD_STATUS;
   built ??= status ? waitForBuild(status) : compile();
   return built;
@@ -72,7 +73,7 @@ export interface RunningProcess {
 }
 
 /** Starts `node .data/fault/dist/src/<entry>.js` with `env` on top of the test process's environment. */
-export function startProcess(entry: 'main' | 'worker', env: Record<string, string>): RunningProcess {
+export function startProcess(entry: 'main' | 'worker', env: Record<string, string>, _name?: string): RunningProcess {
   const child = spawn(process.execPath, [path.join(OUT, 'src', `${entry}.js`)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -86,6 +87,10 @@ export function startProcess(entry: 'main' | 'worker', env: Record<string, strin
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
+  // a test process that ends without its afterAll (killed, crashed) takes its children with it
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return {
     child,

@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server, ServerOptions } from 'socket.io';
+import { instanceId } from '../lifecycle/drain.js';
 import { closeRedis, closeStep } from '../lifecycle/shutdown.js';
 import { watchConnection } from '../redis/redis.module.js';
 
@@ -39,6 +40,9 @@ export class RedisIoAdapter extends IoAdapter {
       cors: { origin: this.opts.origins, credentials: true },
       serveClient: false,
     });
+    // which instance holds the Engine.IO session (handshake and polling responses): checks stickiness
+    const instance = { 'X-Instance-Id': instanceId() };
+    this.server.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, instance));
     this.server.adapter(createAdapter(this.pub, this.sub, { key: `${this.opts.prefix}:socket.io` }));
     this.server.of('/').use((socket, next) => next(rootRefusal(socket.handshake.auth?.token)));
     return this.server;

@@ -5,6 +5,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../../common/auth/decorators.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
+import { isDraining } from '../../infra/lifecycle/drain.js';
 import { PrismaService } from '../../infra/prisma/prisma.service.js';
 import { RedisService } from '../../infra/redis/redis.module.js';
 
@@ -94,7 +95,9 @@ export class HealthController {
         ? probe(() => this.redis.client.ping())
         : Promise.resolve<Check>({ status: 'down', message: 'unreachable' }),
     ]);
-    const details = { postgres, redis };
+    const details: Record<string, Check> = { postgres, redis };
+    // SIGTERM received: not ready any more, so that the load balancer takes this instance out first
+    if (isDraining()) details.shutdown = { status: 'down', message: 'shutting down' };
     const down = Object.entries(details).filter(([, c]) => c.status === 'down');
     if (down.length === 0) return { status: 'ok', details };
     const message = `Service non prêt : ${down.map(([name]) => name).join(', ')} indisponible`;
