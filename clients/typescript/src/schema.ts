@@ -1279,6 +1279,244 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/employee-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R1 — Compteurs par salarié de mon entreprise (nombre et durée par période ; totaux masqués sous le seuil ; format=csv ⇒ R3) */
+        get: operations["getEmployeeUsageReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/employee-usage/{employeeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R2 — Compteurs d’un salarié de mon entreprise sur une période */
+        get: operations["getEmployeeUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/export-employee-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R3 — Export CSV des compteurs par salarié (en-tête RGPD, en flux ; audit EXPORT) */
+        get: operations["exportEmployeeUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/practitioner-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R4 / I10 — Compteurs d’un praticien (le mien ; un administrateur HuntZen donne practitionerId) */
+        get: operations["getPractitionerStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/practitioner-billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R5 — Mes consultations comptées (date, entreprise, durée, statut ; jamais le salarié, le motif ni les notes) */
+        get: operations["getPractitionerBilling"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/practitioner-export-csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R6 — Export CSV « paie » de mes consultations comptées (en flux ; audit EXPORT) */
+        get: operations["exportPractitionerBilling"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/platform-kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R7 — Indicateurs de la plateforme (entreprises sous le seuil masquées dans le classement) */
+        get: operations["getPlatformKpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/company-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** X6 — Synthèse RH de mon entreprise (masquée sous le seuil ; départements au-dessus du seuil uniquement) */
+        get: operations["getCompanySummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/companies/{companyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** X5 — Indicateurs d’une entreprise par département (RH : la mienne ; départements sous le seuil masqués) */
+        get: operations["getCompanyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/companies/{companyId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** X7 — Export CSV des compteurs par salarié d’une entreprise (colonnes de R3 ; audit EXPORT) */
+        get: operations["exportCompanyUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rafraîchir maintenant les compteurs (vues matérialisées, CONCURRENTLY) — tâche asynchrone */
+        post: operations["refreshReportCounters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/refresh/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** État d’un rafraîchissement demandé (le mien uniquement) */
+        get: operations["getReportRefreshJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/exports/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** État et progression d’un export asynchrone (le mien uniquement) */
+        get: operations["getReportExportJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/exports/{jobId}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Télécharger le CSV d’un export asynchrone terminé (le mien uniquement) */
+        get: operations["downloadReportExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/availability": {
         parameters: {
             query?: never;
@@ -1523,6 +1761,316 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chat/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CH5 — Mes conversations (dernier message, non lus) */
+        get: operations["listChatThreads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/{consultationId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CH1 — Historique des messages (déchiffrés, pagination vers le passé) */
+        get: operations["listConsultationMessages"];
+        put?: never;
+        /** CH2 — Envoyer un message (chiffré, diffusé en temps réel) */
+        post: operations["sendConsultationMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/messages/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** CH3 — Marquer un message comme lu (destinataire uniquement) */
+        put: operations["markMessageRead"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** I4 — Modifier son message (dans le délai de modification) */
+        put: operations["editMessage"];
+        post?: never;
+        /** I5 — Supprimer son message (suppression logique) */
+        delete: operations["deleteMessage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/{consultationId}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** CH4 — Envoyer une pièce jointe (JPEG, PNG, PDF ≤ 10 Mo, chiffrée) */
+        post: operations["uploadChatAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** U1 — Exporter toutes mes données (JSON, ou PDF lisible avec ?format=pdf ; sans notes cliniques) */
+        get: operations["exportPersonalData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/delete-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ma demande de suppression en cours (hors spécification) */
+        get: operations["getDeletionRequest"];
+        put?: never;
+        /** U2 — Demander la suppression de mon compte (mot de passe, puis code reçu par e-mail ; effective après 30 jours) */
+        post: operations["requestAccountDeletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/delete-request/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirmer la demande de suppression avec le code reçu par e-mail (SPEC §6.8) */
+        post: operations["confirmAccountDeletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/delete-request/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** U3 — Annuler ma demande de suppression */
+        post: operations["cancelAccountDeletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mes consentements (version et date ; retraits inclus) */
+        get: operations["listConsents"];
+        put?: never;
+        /** Donner un consentement (version en vigueur) */
+        post: operations["giveConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/consents/{type}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retirer un consentement */
+        post: operations["withdrawConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super-admin/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** S1 — État de la plateforme (latences PostgreSQL, Redis, SMTP, Jitsi ; disque ; dernière sauvegarde) */
+        get: operations["getPlatformHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super-admin/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** S2 — Indicateurs agrégés de la plateforme (comptes uniquement) */
+        get: operations["getPlatformMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super-admin/companies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** S3 — Entreprises et leur usage agrégé */
+        get: operations["listCompaniesUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super-admin/audit-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** S4 — Recherche dans le journal d’audit (50 par page, plus récents d’abord, jamais de contenu) */
+        get: operations["searchAuditLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super-admin/backup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** S5 — Lancer une sauvegarde PostgreSQL (job ; 202 avec son identifiant) */
+        post: operations["requestBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super-admin/backup/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** S5 — État d’une sauvegarde */
+        get: operations["getBackupStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Qui a consulté mes données : lectures et exports par d’autres personnes (rôle, organisation, date) */
+        get: operations["getMyAccessLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1578,7 +2126,7 @@ export interface components {
             details: components["schemas"]["DependencyChecksDto"];
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "INVALID_CREDENTIALS" | "EMAIL_NOT_VERIFIED" | "ACCOUNT_INACTIVE" | "COMPANY_INACTIVE" | "MFA_REQUIRED" | "MFA_INVALID" | "MFA_NOT_ENABLED" | "MFA_ALREADY_ENABLED" | "MFA_SETUP_REQUIRED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_REUSED" | "INVITATION_INVALID" | "EMAIL_TAKEN" | "EMAIL_DOMAIN_NOT_ALLOWED" | "PASSWORD_INVALID" | "PASSWORD_REUSED" | "SIRET_TAKEN" | "EMAIL_DOMAIN_TAKEN" | "SEAT_LIMIT_REACHED" | "ALREADY_ACTIVE" | "INVITATION_PENDING" | "FILE_IN_USE" | "FILE_INTEGRITY_ERROR" | "PROFESSIONAL_ID_TAKEN" | "AVAILABILITY_OVERLAP" | "SLOT_UNAVAILABLE" | "TOO_EARLY_TO_JOIN" | "LATE_CANCELLATION_CONFIRMATION_REQUIRED" | "INVALID_STATE_TRANSITION" | "OUTSIDE_AVAILABILITY" | "SLOT_IN_PAST" | "SLOT_TOO_FAR" | "EMPLOYEE_SLOT_CONFLICT" | "FORMAT_NOT_OFFERED" | "DURATION_MISMATCH" | "PRACTITIONER_NOT_ACCEPTING" | "ROOM_CLOSED" | "NO_ONLINE_ROOM" | "TOO_EARLY_TO_START" | "TOO_EARLY_FOR_NO_SHOW" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_MISMATCH" | "REVIEW_EXISTS" | "CONSULTATION_NOT_COMPLETED" | "CONSULTATION_NOT_STARTED" | "NOTE_INTEGRITY_ERROR" | "ARTICLE_SLUG_TAKEN" | "NEWS_DISABLED" | "UNKNOWN_DEPARTMENT" | "JOURNAL_ENTRY_UNREADABLE";
+        ErrorCode: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "INVALID_CREDENTIALS" | "EMAIL_NOT_VERIFIED" | "ACCOUNT_INACTIVE" | "COMPANY_INACTIVE" | "MFA_REQUIRED" | "MFA_INVALID" | "MFA_NOT_ENABLED" | "MFA_ALREADY_ENABLED" | "MFA_SETUP_REQUIRED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "TOKEN_REUSED" | "INVITATION_INVALID" | "EMAIL_TAKEN" | "EMAIL_DOMAIN_NOT_ALLOWED" | "PASSWORD_INVALID" | "PASSWORD_REUSED" | "SIRET_TAKEN" | "EMAIL_DOMAIN_TAKEN" | "SEAT_LIMIT_REACHED" | "ALREADY_ACTIVE" | "INVITATION_PENDING" | "FILE_IN_USE" | "FILE_INTEGRITY_ERROR" | "PROFESSIONAL_ID_TAKEN" | "AVAILABILITY_OVERLAP" | "SLOT_UNAVAILABLE" | "TOO_EARLY_TO_JOIN" | "LATE_CANCELLATION_CONFIRMATION_REQUIRED" | "INVALID_STATE_TRANSITION" | "OUTSIDE_AVAILABILITY" | "SLOT_IN_PAST" | "SLOT_TOO_FAR" | "EMPLOYEE_SLOT_CONFLICT" | "FORMAT_NOT_OFFERED" | "DURATION_MISMATCH" | "PRACTITIONER_NOT_ACCEPTING" | "ROOM_CLOSED" | "NO_ONLINE_ROOM" | "TOO_EARLY_TO_START" | "TOO_EARLY_FOR_NO_SHOW" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_MISMATCH" | "REVIEW_EXISTS" | "CONSULTATION_NOT_COMPLETED" | "CONSULTATION_NOT_STARTED" | "NOTE_INTEGRITY_ERROR" | "ARTICLE_SLUG_TAKEN" | "NEWS_DISABLED" | "UNKNOWN_DEPARTMENT" | "JOURNAL_ENTRY_UNREADABLE" | "CHAT_CLOSED" | "CHAT_NOT_JOINED" | "MESSAGE_EDIT_WINDOW_EXPIRED" | "MESSAGE_DELETED" | "MESSAGE_INTEGRITY_ERROR" | "CALL_NOT_AUDIO" | "CALL_NOT_FOUND" | "CALL_IN_PROGRESS" | "CALL_NOT_ACCEPTED" | "DELETION_ALREADY_REQUESTED" | "CONSENT_VERSION_OUTDATED" | "INVALID_PERIOD" | "EXPORT_NOT_READY";
         ErrorPayloadDto: {
             /** @example VALIDATION_ERROR */
             code: components["schemas"]["ErrorCode"];
@@ -1868,16 +2416,10 @@ export interface components {
             company: components["schemas"]["CompanyDto"];
         };
         CompanySummaryDto: {
-            id: string;
-            name: string;
-            slug: string;
-            isActive: boolean;
-            /** Format: date-time */
-            validatedAt: string | null;
-            /** Format: date-time */
-            suspendedAt: string | null;
-            /** Format: date-time */
-            createdAt: string;
+            period: components["schemas"]["PeriodRangeDto"];
+            summary: components["schemas"]["RhSummaryDto"] | components["schemas"]["WithheldDto"];
+            /** @description Départements au-dessus du seuil uniquement, par taux d’usage */
+            topDepartments: components["schemas"]["TopDepartmentDto"][];
         };
         CompanyListDto: {
             total: number;
@@ -3078,6 +3620,254 @@ export interface components {
         DocumentsVerifiedDto: {
             documentsVerified: boolean;
         };
+        /** @enum {string} */
+        WithheldReason: "BELOW_THRESHOLD";
+        WithheldDto: {
+            /**
+             * @description Toujours true : agrégat masqué, le groupe compte moins de salariés que le seuil
+             * @example true
+             */
+            withheld: boolean;
+            /** @example BELOW_THRESHOLD */
+            reason: components["schemas"]["WithheldReason"];
+            /**
+             * @description Seuil (REPORTS_MIN_GROUP_SIZE)
+             * @example 10
+             */
+            minimumGroupSize: number;
+        };
+        /** @enum {string} */
+        ReportFormat: "json" | "csv";
+        UsageTotalsDto: {
+            employeeCount: number;
+            consultationCount: number;
+            totalDurationMinutes: number;
+            totalDurationSeconds: number;
+        };
+        EmployeeUsageRowDto: {
+            /** Format: uuid */
+            employeeId: string;
+            /** @example Marc Dupont */
+            employeeName: string;
+            /** @example Développement */
+            department: string | null;
+            /** @example 3 */
+            consultationCount: number;
+            /** @example 153 */
+            totalDurationMinutes: number;
+            /** @example 9180 */
+            totalDurationSeconds: number;
+        };
+        EmployeeUsageReportDto: {
+            total: number;
+            page: number;
+            pages: number;
+            limit: number;
+            /** @example 2025-01 */
+            period: string;
+            employees: components["schemas"]["EmployeeUsageRowDto"][];
+            /** @description Totaux de la liste filtrée, masqués sous le seuil */
+            totals: components["schemas"]["UsageTotalsDto"] | components["schemas"]["WithheldDto"];
+            notice: string;
+        };
+        ExportJobDto: {
+            jobId: string;
+            /**
+             * @description waiting | delayed | active | completed | failed
+             * @example active
+             */
+            state: string;
+            /**
+             * @description Pourcentage (0–100)
+             * @example 42
+             */
+            progress: number;
+            /** @description Lignes attendues */
+            total: number;
+            /**
+             * @description Quand la tâche est terminée
+             * @example /api/reports/exports/12/download
+             */
+            downloadUrl: string | null;
+        };
+        EmployeeUsageDetailDto: {
+            /** Format: uuid */
+            employeeId: string;
+            /** @example Marc Dupont */
+            employeeName: string;
+            /** @example Développement */
+            department: string | null;
+            /** @example 3 */
+            consultationCount: number;
+            /** @example 153 */
+            totalDurationMinutes: number;
+            /** @example 9180 */
+            totalDurationSeconds: number;
+            /** @example 2025-Q1 */
+            period: string;
+        };
+        /** @enum {string} */
+        CsvOnlyFormat: "csv";
+        CompanyUsageDto: {
+            /** Format: uuid */
+            companyId: string;
+            companyName: string;
+            /** @description Consultations comptées */
+            count: number;
+            /** @description Durée totale (min) */
+            duration: number;
+            totalDurationSeconds: number;
+        };
+        PractitionerStatsDto: {
+            /** @example 2025-01 */
+            period: string;
+            /** Format: uuid */
+            practitionerId: string;
+            /** @example 3 */
+            consultationCount: number;
+            /** @example 153 */
+            totalDurationMinutes: number;
+            /** @example 9180 */
+            totalDurationSeconds: number;
+            /**
+             * @description Une décimale
+             * @example 51
+             */
+            avgDurationMinutes: number;
+            byCompany: components["schemas"]["CompanyUsageDto"][];
+        };
+        BillingLineDto: {
+            /**
+             * @description Jour (Europe/Paris)
+             * @example 2025-01-05
+             */
+            date: string;
+            companyName: string;
+            /** @example 50 */
+            durationMinutes: number;
+            /** @example COMPLETED */
+            status: string;
+            /** @example VALIDATED */
+            billingStatus: string;
+        };
+        PractitionerBillingDto: {
+            total: number;
+            page: number;
+            pages: number;
+            limit: number;
+            /** @example 2025-01 */
+            period: string;
+            consultations: components["schemas"]["BillingLineDto"][];
+        };
+        CompanyKpisDto: {
+            /** @description Salariés au compte actif */
+            totalEmployees: number;
+            /** @description Salariés avec ≥ 1 consultation sur la période */
+            activeEmployees: number;
+            /**
+             * Format: double
+             * @example 0.35
+             */
+            usageRate: number;
+            consultationCount: number;
+            totalDurationSeconds: number;
+            totalDurationMinutes: number;
+            averageDurationMinutes: number;
+        };
+        PeriodRangeDto: {
+            /** @example 2025-01 */
+            label: string;
+            /**
+             * @description Premier jour inclus
+             * @example 2025-01-01
+             */
+            from: string;
+            /**
+             * @description Premier jour exclu
+             * @example 2025-02-01
+             */
+            to: string;
+        };
+        SatisfactionDto: {
+            /**
+             * Format: double
+             * @example 4.6
+             */
+            averageRating: number | null;
+            reviewCount: number;
+        };
+        CompanyRankingDto: {
+            /** Format: uuid */
+            companyId: string;
+            companyName: string;
+            /** @description Rang (null si masqué) */
+            rank: number | null;
+            usage: components["schemas"]["CompanyKpisDto"] | components["schemas"]["WithheldDto"];
+        };
+        PlatformKpisDto: {
+            period: components["schemas"]["PeriodRangeDto"];
+            activeCompanies: number;
+            activePractitioners: number;
+            /** @description Consultations comptées (terminées, facturables) */
+            consultationCount: number;
+            totalDurationMinutes: number;
+            averageDurationMinutes: number;
+            /** @description Terminées ÷ (terminées + annulées + absences) */
+            completionRate: number | null;
+            satisfaction: components["schemas"]["SatisfactionDto"];
+            companies: components["schemas"]["CompanyRankingDto"][];
+        };
+        RhSummaryDto: {
+            totalEmployees: number;
+            activeEmployees: number;
+            usageRate: number;
+            totalConsultations: number;
+            /** @description Une décimale */
+            totalDurationHours: number;
+            averageDurationMinutes: number;
+        };
+        TopDepartmentDto: {
+            department: string | null;
+            usageRate: number;
+            consultationCount: number;
+        };
+        DepartmentKpisDto: {
+            department: string | null;
+            employeeCount: number;
+            activeCount: number;
+            consultationCount: number;
+            usageRate: number;
+        };
+        WithheldDepartmentDto: {
+            /**
+             * @description Toujours true : agrégat masqué, le groupe compte moins de salariés que le seuil
+             * @example true
+             */
+            withheld: boolean;
+            /** @example BELOW_THRESHOLD */
+            reason: components["schemas"]["WithheldReason"];
+            /**
+             * @description Seuil (REPORTS_MIN_GROUP_SIZE)
+             * @example 10
+             */
+            minimumGroupSize: number;
+            department: string | null;
+        };
+        CompanyReportDto: {
+            /** Format: uuid */
+            companyId: string;
+            companyName: string;
+            period: components["schemas"]["PeriodRangeDto"];
+            summary: components["schemas"]["CompanyKpisDto"] | components["schemas"]["WithheldDto"];
+            byDepartment: (components["schemas"]["DepartmentKpisDto"] | components["schemas"]["WithheldDepartmentDto"])[];
+        };
+        RefreshJobDto: {
+            jobId: string;
+            /** @example waiting */
+            state: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
         AvailabilityRuleDto: {
             id: string;
             type: components["schemas"]["RecurringAvailabilityType"];
@@ -3381,6 +4171,439 @@ export interface components {
             /** @description Remplace la liste entière ; [] la vide */
             contacts: components["schemas"]["CompanyCrisisContactInputDto"][];
         };
+        ThreadParticipantDto: {
+            /**
+             * Format: uuid
+             * @description Id du profil (employé ou praticien)
+             */
+            id: string;
+            firstName: string;
+            lastName: string;
+            avatarUrl: string | null;
+        };
+        ThreadDto: {
+            /**
+             * Format: uuid
+             * @description = consultationId
+             */
+            id: string;
+            /** Format: uuid */
+            consultationId: string;
+            participant: components["schemas"]["ThreadParticipantDto"];
+            /** Format: date-time */
+            lastMessageAt: string;
+            unreadCount: number;
+        };
+        ThreadListDto: {
+            threads: components["schemas"]["ThreadDto"][];
+        };
+        MessageListDto: {
+            /** @description Ordre croissant de createdAt */
+            messages: components["schemas"]["MessageDto"][];
+            /**
+             * Format: uuid
+             * @description À passer en cursor pour la page plus ancienne ; null à la fin
+             */
+            nextCursor: string | null;
+        };
+        SendMessageDto: {
+            /** @example Bonjour, je voulais revenir sur notre séance. */
+            content: string;
+            /**
+             * @description Pièce jointe envoyée par l’expéditeur pour cette consultation (CH4)
+             * @example /api/files/6f1c2a4e-0b7d-4f39-9a39-2f1f0c7f3e11
+             */
+            attachmentUrl?: string;
+        };
+        MessageResponseDto: {
+            message: components["schemas"]["MessageDto"];
+        };
+        MessageInfoDto: {
+            /** @example marked as read */
+            message: string;
+        };
+        EditMessageDto: {
+            content: string;
+        };
+        AttachmentUploadedDto: {
+            /** Format: uuid */
+            fileId: string;
+            /** @example /api/files/6f1c2a4e-0b7d-4f39-9a39-2f1f0c7f3e11 */
+            url: string;
+            /** @example ordonnance.pdf */
+            attachmentName: string;
+            /** @example application/pdf */
+            attachmentType: string;
+            /** @description Taille en octets */
+            attachmentSize: number;
+        };
+        /** @enum {string} */
+        PersonalDataExportFormat: "json" | "pdf";
+        /** @enum {string} */
+        Role: "SUPER_ADMIN" | "ADMIN_HUNTZEN" | "ADMIN_RH" | "PRACTITIONER" | "EMPLOYEE";
+        ExportedProfileDto: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            role: components["schemas"]["Role"];
+            isActive: boolean;
+            emailVerified: boolean;
+            twoFactorEnabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastLoginAt: string | null;
+            companyName: string | null;
+            firstName: string | null;
+            lastName: string | null;
+            phoneNumber: string | null;
+            department: string | null;
+            position: string | null;
+            bio: string | null;
+            /** Format: date-time */
+            birthDate: string | null;
+            preferredLanguage: string | null;
+            timezone: string | null;
+        };
+        /** @enum {string} */
+        ConsultationFormat: "VIDEO" | "AUDIO" | "IN_PERSON";
+        /** @enum {string} */
+        ConsultationStatus: "SCHEDULED" | "CONFIRMED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED" | "NO_SHOW";
+        ExportedMessageDto: {
+            /** Format: uuid */
+            id: string;
+            /** @description true : message envoyé par moi */
+            mine: boolean;
+            senderRole: components["schemas"]["Role"];
+            /** @description Texte déchiffré ; null si la clé a été détruite (effacement) */
+            content: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            isDeleted: boolean;
+        };
+        ExportedConsultationDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            scheduledAt: string;
+            /** Format: date-time */
+            scheduledEndAt: string;
+            duration: number;
+            format: components["schemas"]["ConsultationFormat"];
+            status: components["schemas"]["ConsultationStatus"];
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            actualDuration: number | null;
+            /** Format: date-time */
+            cancelledAt: string | null;
+            cancelReason: string | null;
+            /** @description Le praticien (pour un salarié) */
+            practitioner: string | null;
+            messages: components["schemas"]["ExportedMessageDto"][];
+        };
+        ExportedJournalEntryDto: {
+            /** Format: uuid */
+            id: string;
+            content: string;
+            mood: string | null;
+            tags: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @enum {string} */
+        NotificationType: "CONSULTATION_BOOKED" | "CONSULTATION_CONFIRMED" | "CONSULTATION_CANCELLED" | "CONSULTATION_RESCHEDULED" | "CONSULTATION_REMINDER_24H" | "CONSULTATION_REMINDER_1H" | "MESSAGE_RECEIVED" | "NEWS_PUBLISHED" | "SYSTEM" | "ACCOUNT_ACTIVATED" | "PRACTITIONER_VALIDATED" | "COMPANY_VALIDATED";
+        ExportedNotificationDto: {
+            /** Format: uuid */
+            id: string;
+            type: components["schemas"]["NotificationType"];
+            title: string;
+            message: string;
+            isRead: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @enum {string} */
+        ConsentType: "TERMS_OF_USE" | "PRIVACY_POLICY" | "HEALTH_DATA_PROCESSING";
+        ConsentDto: {
+            /** Format: uuid */
+            id: string;
+            type: components["schemas"]["ConsentType"];
+            /** @example 1.0 */
+            version: string;
+            /** Format: date-time */
+            givenAt: string;
+            /** Format: date-time */
+            withdrawnAt: string | null;
+        };
+        ExportedFileDto: {
+            /** Format: uuid */
+            id: string;
+            originalName: string;
+            mimeType: string;
+            size: number;
+            fileType: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @enum {string} */
+        DeletionRequestStatus: "PENDING" | "CANCELLED" | "COMPLETED";
+        ExportedDeletionRequestDto: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["DeletionRequestStatus"];
+            /** Format: date-time */
+            requestedAt: string;
+            /** Format: date-time */
+            deletionDate: string;
+            /** Format: date-time */
+            confirmedAt: string | null;
+            /** Format: date-time */
+            cancelledAt: string | null;
+        };
+        PersonalDataExportDto: {
+            /** Format: date-time */
+            exportedAt: string;
+            profile: components["schemas"]["ExportedProfileDto"];
+            /** @description Métadonnées et messages déchiffrés, sans notes cliniques */
+            consultations: components["schemas"]["ExportedConsultationDto"][];
+            journal: components["schemas"]["ExportedJournalEntryDto"][];
+            notifications: components["schemas"]["ExportedNotificationDto"][];
+            consents: components["schemas"]["ConsentDto"][];
+            files: components["schemas"]["ExportedFileDto"][];
+            deletionRequests: components["schemas"]["ExportedDeletionRequestDto"][];
+        };
+        DeletionRequestStatusDto: {
+            /** @description La demande en cours (PENDING), ou null */
+            deletionRequest: components["schemas"]["ExportedDeletionRequestDto"] | null;
+        };
+        CreateDeletionRequestDto: {
+            /** @description Mot de passe actuel (ré-authentification) */
+            password: string;
+            /** @description Motif libre, jamais journalisé ; effacé au traitement */
+            reason?: string;
+        };
+        DeletionRequestCreatedDto: {
+            /** @example Demande enregistrée : confirmez-la avec le code reçu par e-mail ; suppression dans 30 jours */
+            message: string;
+            /**
+             * Format: date-time
+             * @description Date de suppression ; annulable jusque-là
+             */
+            cancellableUntil: string;
+            /**
+             * Format: date-time
+             * @description Le code de confirmation expire à cette date
+             */
+            confirmationExpiresAt: string;
+        };
+        ConfirmDeletionRequestDto: {
+            /**
+             * @description Code reçu par e-mail (aussi dans le lien)
+             * @example q3Zr…
+             */
+            token: string;
+        };
+        DeletionRequestConfirmedDto: {
+            message: string;
+            /** Format: date-time */
+            cancellableUntil: string;
+        };
+        DeletionRequestCancelledDto: {
+            /** @example Demande de suppression annulée */
+            message: string;
+        };
+        ConsentListDto: {
+            /**
+             * @description Version en vigueur des textes
+             * @example 1.0
+             */
+            currentVersion: string;
+            /** @description Historique, plus récents d’abord (retraits inclus) */
+            consents: components["schemas"]["ConsentDto"][];
+        };
+        GiveConsentDto: {
+            type: components["schemas"]["ConsentType"];
+            /**
+             * @description La version du texte affiché ; seule la version en vigueur est acceptée
+             * @example 1.0
+             */
+            version: string;
+        };
+        ConsentResponseDto: {
+            consent: components["schemas"]["ConsentDto"];
+        };
+        /** @enum {string} */
+        PlatformHealthStatus: "healthy" | "degraded";
+        /** @enum {string} */
+        ServiceState: "up" | "down";
+        ServiceCheckDto: {
+            status: components["schemas"]["ServiceState"];
+            /** @description Latence en millisecondes (null si injoignable) */
+            latency: number | null;
+        };
+        PostgresCheckDto: {
+            status: components["schemas"]["ServiceState"];
+            /** @description Latence en millisecondes (null si injoignable) */
+            latency: number | null;
+            /** @description Connexions ouvertes sur la base */
+            connections: number | null;
+        };
+        RedisCheckDto: {
+            status: components["schemas"]["ServiceState"];
+            /** @description Latence en millisecondes (null si injoignable) */
+            latency: number | null;
+            /** @description Mémoire utilisée par Redis, en octets */
+            memoryUsed: number | null;
+        };
+        JitsiCheckDto: {
+            status: components["schemas"]["ServiceState"];
+            /** @description Temps de réponse HTTP en millisecondes */
+            ping: number | null;
+            /** @description Version annoncée (en-tête Server), si publiée */
+            version: string | null;
+        };
+        HealthServicesDto: {
+            api: components["schemas"]["ServiceCheckDto"];
+            postgres: components["schemas"]["PostgresCheckDto"];
+            redis: components["schemas"]["RedisCheckDto"];
+            smtp: components["schemas"]["ServiceCheckDto"];
+            jitsi: components["schemas"]["JitsiCheckDto"];
+        };
+        ServerUsageDto: {
+            /** @description Charge CPU (moyenne 1 min / cœurs), en % */
+            cpuUsage: number;
+            /** @description Mémoire utilisée, en % */
+            memoryUsage: number;
+            /** @description Disque occupé du stockage des fichiers, en % (seuil 90 %) */
+            diskUsage: number | null;
+            /** @description Octets libres du stockage des fichiers */
+            diskFreeBytes: number | null;
+        };
+        /** @enum {string} */
+        BackupStatus: "RUNNING" | "SUCCEEDED" | "FAILED";
+        LastBackupDto: {
+            /** Format: date-time */
+            date: string;
+            status: components["schemas"]["BackupStatus"];
+        };
+        PlatformHealthDto: {
+            status: components["schemas"]["PlatformHealthStatus"];
+            /** Format: date-time */
+            timestamp: string;
+            /** @description Secondes depuis le démarrage du processus */
+            uptime: number;
+            services: components["schemas"]["HealthServicesDto"];
+            server: components["schemas"]["ServerUsageDto"];
+            lastBackup: components["schemas"]["LastBackupDto"] | null;
+        };
+        PlatformMetricsValuesDto: {
+            companies: number;
+            activeCompanies: number;
+            users: number;
+            employees: number;
+            practitioners: number;
+            validatedPractitioners: number;
+            consultations: number;
+            completedConsultations: number;
+            cancelledConsultations: number;
+            noShowConsultations: number;
+            upcomingConsultations: number;
+            /** @description Durée totale des séances terminées, en minutes (SPEC §6.6) */
+            completedMinutes: number;
+        };
+        PlatformMetricsResponseDto: {
+            metrics: components["schemas"]["PlatformMetricsValuesDto"];
+            /** Format: date-time */
+            generatedAt: string;
+        };
+        CompaniesUsageResponseDto: {
+            companies: components["schemas"]["CompanyUsageDto"][];
+            total: number;
+        };
+        /** @enum {string} */
+        AuditAction: "CREATE" | "READ" | "UPDATE" | "DELETE" | "LOGIN" | "LOGOUT" | "EXPORT" | "IMPORT" | "VALIDATE" | "CANCEL" | "ACTIVATE" | "DEACTIVATE" | "UPLOAD" | "DOWNLOAD";
+        AuditLogDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            timestamp: string;
+            userId: string;
+            userEmail: string | null;
+            userRole: components["schemas"]["Role"] | null;
+            action: components["schemas"]["AuditAction"];
+            resource: string;
+            /** @description null quand la ligne est masquée (redacted) */
+            resourceId: string | null;
+            /** Format: uuid */
+            companyId: string | null;
+            ipAddress: string | null;
+            userAgent: string | null;
+            /** @description Colonnes non sensibles (liste blanche) ; null si masqué */
+            changesBefore: {
+                [key: string]: unknown;
+            } | null;
+            changesAfter: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Ligne médicale ou lecture des données d’une personne : ressource et changements masqués (qui a vu qui) */
+            redacted: boolean;
+        };
+        AuditLogsResponseDto: {
+            logs: components["schemas"]["AuditLogDto"][];
+            total: number;
+            page: number;
+            pages: number;
+        };
+        BackupDto: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["BackupStatus"];
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /** @description Taille du fichier chiffré, en octets */
+            sizeBytes: number | null;
+            /** @description Le fichier est chiffré (AES-256-GCM, clé enveloppée par la clé maître) */
+            encrypted: boolean;
+            error: string | null;
+        };
+        BackupAcceptedDto: {
+            /**
+             * Format: uuid
+             * @description Identifiant du job (= identifiant de la sauvegarde)
+             */
+            jobId: string;
+            backup: components["schemas"]["BackupDto"];
+        };
+        BackupStatusResponseDto: {
+            backup: components["schemas"]["BackupDto"];
+        };
+        AccessLogEntryDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            accessedAt: string;
+            /** @description READ (lecture), EXPORT ou DOWNLOAD (fichier) */
+            action: components["schemas"]["AuditAction"];
+            /** @description Ce qui a été consulté, par type (ex. employee_profile, consultation) */
+            resource: string;
+            /** @description Rôle de la personne qui a consulté */
+            actorRole: components["schemas"]["Role"] | null;
+            /** @description Son organisation (votre entreprise pour les RH, « HuntZen Care » pour les praticiens et administrateurs) — jamais son nom */
+            actorOrganisation: string | null;
+        };
+        AccessLogResponseDto: {
+            accesses: components["schemas"]["AccessLogEntryDto"][];
+            total: number;
+            page: number;
+            pages: number;
+            limit: number;
+        };
         /** @enum {string} */
         EmployeeAccountStatus: "active" | "inactive" | "pending";
         /** @enum {string} */
@@ -3394,21 +4617,13 @@ export interface components {
         /** @enum {string} */
         Specialty: "PSYCHOLOGUE_CLINICIEN" | "PSYCHOLOGUE_TRAVAIL" | "PSYCHIATRE" | "PSYCHOTHERAPEUTE" | "NEUROPSYCHOLOGUE" | "COACH_MENTAL" | "SEXOLOGUE" | "PSYCHANALYSTE";
         /** @enum {string} */
-        ConsultationFormat: "VIDEO" | "AUDIO" | "IN_PERSON";
-        /** @enum {string} */
         PractitionerSearchSort: "relevance" | "rating" | "experience" | "nextAvailable";
         /** @enum {string} */
         ArticleStatus: "DRAFT" | "PUBLISHED" | "ARCHIVED" | "SCHEDULED";
         /** @enum {string} */
         ArticleCategory: "MENTAL_HEALTH" | "STRESS_MANAGEMENT" | "WORK_LIFE_BALANCE" | "PRODUCTIVITY" | "RELATIONSHIPS" | "WELLBEING" | "MINDFULNESS" | "BURNOUT" | "ANXIETY" | "DEPRESSION";
         /** @enum {string} */
-        Role: "SUPER_ADMIN" | "ADMIN_HUNTZEN" | "ADMIN_RH" | "PRACTITIONER" | "EMPLOYEE";
-        /** @enum {string} */
-        NotificationType: "CONSULTATION_BOOKED" | "CONSULTATION_CONFIRMED" | "CONSULTATION_CANCELLED" | "CONSULTATION_RESCHEDULED" | "CONSULTATION_REMINDER_24H" | "CONSULTATION_REMINDER_1H" | "MESSAGE_RECEIVED" | "NEWS_PUBLISHED" | "SYSTEM" | "ACCOUNT_ACTIVATED" | "PRACTITIONER_VALIDATED" | "COMPANY_VALIDATED";
-        /** @enum {string} */
         CompanySize: "SMALL" | "MEDIUM" | "LARGE" | "ENTERPRISE";
-        /** @enum {string} */
-        ConsultationStatus: "SCHEDULED" | "CONFIRMED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED" | "NO_SHOW";
         /** @enum {string} */
         ConsultationParty: "EMPLOYEE" | "PRACTITIONER";
         /** @enum {string} */
@@ -11586,6 +12801,1215 @@ export interface operations {
             };
         };
     };
+    getEmployeeUsageReport: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description YYYY-MM, YYYY-Qn ou YYYY (Europe/Paris) ; défaut : mois en cours */
+                period?: string;
+                department?: string;
+                /** @description csv : même fichier que R3 */
+                format?: components["schemas"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmployeeUsageReportDto"];
+                    "text/csv": components["schemas"]["EmployeeUsageReportDto"];
+                };
+            };
+            /** @description Export de plus de REPORTS_EXPORT_ASYNC_ROWS salariés : tâche avec progression (GET /api/reports/exports/:jobId) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobDto"];
+                    "text/csv": components["schemas"]["ExportJobDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getEmployeeUsage: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM, YYYY-Qn ou YYYY (Europe/Paris) ; défaut : mois en cours */
+                period?: string;
+            };
+            header?: never;
+            path: {
+                employeeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmployeeUsageDetailDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND (hors de mon périmètre) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    exportEmployeeUsage: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM, YYYY-Qn ou YYYY (Europe/Paris) ; défaut : mois en cours */
+                period?: string;
+                department?: string;
+                /** @description Seul format : csv */
+                format?: components["schemas"]["CsvOnlyFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pièce jointe CSV UTF-8 avec BOM (format exact SPEC §6.7) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": Blob;
+                };
+            };
+            /** @description Export de plus de REPORTS_EXPORT_ASYNC_ROWS salariés : tâche avec progression (GET /api/reports/exports/:jobId) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ExportJobDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getPractitionerStats: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM, YYYY-Qn ou YYYY (Europe/Paris) ; défaut : mois en cours */
+                period?: string;
+                /** @description I10 — ADMIN_HUNTZEN / SUPER_ADMIN : praticien concerné (obligatoire pour eux, refusé aux praticiens) */
+                practitionerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PractitionerStatsDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND (praticien inconnu ou autre que moi) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getPractitionerBilling: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description YYYY-MM, YYYY-Qn ou YYYY (Europe/Paris) ; défaut : mois en cours */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PractitionerBillingDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    exportPractitionerBilling: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM, YYYY-Qn ou YYYY (Europe/Paris) ; défaut : mois en cours */
+                period?: string;
+                /** @description Seul format : csv */
+                format?: components["schemas"]["CsvOnlyFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pièce jointe CSV UTF-8 avec BOM (format exact SPEC §6.7) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": Blob;
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getPlatformKpis: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM, YYYY-Qn ou YYYY (Europe/Paris) ; défaut : mois en cours */
+                period?: string;
+                /** @description Premier mois inclus (YYYY-MM), avec `to` */
+                from?: string;
+                /** @description Dernier mois inclus (YYYY-MM), avec `from` */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformKpisDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getCompanySummary: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM, YYYY-Qn ou YYYY (Europe/Paris) ; défaut : mois en cours */
+                period?: string;
+                /** @description Premier mois inclus (YYYY-MM), avec `to` */
+                from?: string;
+                /** @description Dernier mois inclus (YYYY-MM), avec `from` */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanySummaryDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getCompanyReport: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM, YYYY-Qn ou YYYY (Europe/Paris) ; défaut : mois en cours */
+                period?: string;
+                /** @description Premier mois inclus (YYYY-MM), avec `to` */
+                from?: string;
+                /** @description Dernier mois inclus (YYYY-MM), avec `from` */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanyReportDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND (hors de mon périmètre) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    exportCompanyUsage: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM, YYYY-Qn ou YYYY (Europe/Paris) ; défaut : mois en cours */
+                period?: string;
+                /** @description Premier mois inclus (YYYY-MM), avec `to` */
+                from?: string;
+                /** @description Dernier mois inclus (YYYY-MM), avec `from` */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pièce jointe CSV UTF-8 avec BOM (format exact SPEC §6.7) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": Blob;
+                };
+            };
+            /** @description Export de plus de REPORTS_EXPORT_ASYNC_ROWS salariés : tâche avec progression (GET /api/reports/exports/:jobId) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ExportJobDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND (hors de mon périmètre) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    refreshReportCounters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshJobDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getReportRefreshJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshJobDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND (inconnu ou demandé par un autre) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getReportExportJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND (inconnu ou demandé par un autre) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    downloadReportExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pièce jointe CSV UTF-8 avec BOM (format exact SPEC §6.7) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": Blob;
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (rôle) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND (inconnu ou demandé par un autre) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description EXPORT_NOT_READY (tâche pas encore terminée) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     listMyAvailability: {
         parameters: {
             query?: never;
@@ -13307,6 +15731,1831 @@ export interface operations {
             };
         };
     };
+    listChatThreads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadListDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN : rôle autre que EMPLOYEE ou PRACTITIONER (administrateurs et RH compris) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listConsultationMessages: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor de la page précédente : renvoie les messages plus anciens */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                consultationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageListDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN : rôle autre que EMPLOYEE ou PRACTITIONER (administrateurs et RH compris) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND : consultation ou message inconnu, ou dont vous n’êtes pas participant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    sendConsultationMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                consultationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendMessageDto"];
+            };
+        };
+        responses: {
+            /** @description Succès */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageResponseDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN : rôle autre que EMPLOYEE ou PRACTITIONER (administrateurs et RH compris) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND : consultation ou message inconnu, ou dont vous n’êtes pas participant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CHAT_CLOSED : consultation annulée, absence, ou fin de la période de suivi après la consultation */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE : corps de requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    markMessageRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageInfoDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN : rôle autre que EMPLOYEE ou PRACTITIONER (administrateurs et RH compris) ; ou l’appelant est l’expéditeur */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND : consultation ou message inconnu, ou dont vous n’êtes pas participant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    editMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditMessageDto"];
+            };
+        };
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageResponseDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN : rôle autre que EMPLOYEE ou PRACTITIONER (administrateurs et RH compris) ; ou l’appelant n’est pas l’expéditeur */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND : consultation ou message inconnu, ou dont vous n’êtes pas participant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description MESSAGE_EDIT_WINDOW_EXPIRED, MESSAGE_DELETED, CHAT_CLOSED : consultation annulée, absence, ou fin de la période de suivi après la consultation */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE : corps de requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    deleteMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageInfoDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN : rôle autre que EMPLOYEE ou PRACTITIONER (administrateurs et RH compris) ; ou l’appelant n’est pas l’expéditeur */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND : consultation ou message inconnu, ou dont vous n’êtes pas participant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description MESSAGE_DELETED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    uploadChatAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                consultationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description Fichier (10 Mo maximum)
+                     */
+                    file: Blob;
+                };
+            };
+        };
+        responses: {
+            /** @description Succès */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentUploadedDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN : rôle autre que EMPLOYEE ou PRACTITIONER (administrateurs et RH compris) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND : consultation ou message inconnu, ou dont vous n’êtes pas participant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CHAT_CLOSED : consultation annulée, absence, ou fin de la période de suivi après la consultation */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE (plus de 10 Mo) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE (type réel du contenu non autorisé) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    exportPersonalData: {
+        parameters: {
+            query?: {
+                /** @description json (accès, portabilité) ou pdf (copie lisible) */
+                format?: components["schemas"]["PersonalDataExportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pièce jointe huntzen-donnees-AAAA-MM-JJ.json (ou .pdf) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalDataExportDto"];
+                    "application/pdf": components["schemas"]["PersonalDataExportDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getDeletionRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionRequestStatusDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    requestAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDeletionRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionRequestCreatedDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PASSWORD_INVALID */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description DELETION_ALREADY_REQUESTED (une demande confirmée est en cours) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE : corps de requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED (trop de mots de passe erronés ; Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    confirmAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmDeletionRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionRequestConfirmedDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE : corps de requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    cancelAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionRequestCancelledDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND (aucune demande en cours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listConsents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentListDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    giveConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GiveConsentDto"];
+            };
+        };
+        responses: {
+            /** @description Succès */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentResponseDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONSENT_VERSION_OUTDATED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE : corps de requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    withdrawConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                type: components["schemas"]["ConsentType"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentResponseDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND (aucun consentement actif de ce type) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getPlatformHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformHealthDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (SUPER_ADMIN uniquement) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getPlatformMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformMetricsResponseDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (SUPER_ADMIN uniquement) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listCompaniesUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompaniesUsageResponseDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (SUPER_ADMIN uniquement) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    searchAuditLogs: {
+        parameters: {
+            query?: {
+                action?: components["schemas"]["AuditAction"];
+                resource?: string;
+                /** @description Identifiant de l'auteur (ou « system ») */
+                userId?: string;
+                /** @description E-mail de l'auteur (sans distinction de casse) */
+                email?: string;
+                role?: components["schemas"]["Role"];
+                companyId?: string;
+                startDate?: string;
+                endDate?: string;
+                /** @description Recherche : identifiant d'auteur ou de ressource (exact), e-mail (partiel) */
+                q?: string;
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogsResponseDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (SUPER_ADMIN uniquement) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    requestBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupAcceptedDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (SUPER_ADMIN uniquement) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getBackupStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupStatusResponseDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN (SUPER_ADMIN uniquement) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getMyAccessLog: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Succès */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessLogResponseDto"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED : trop de requêtes (en-tête Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR : erreur interne */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE : une dépendance (PostgreSQL, Redis) est indisponible (en-tête Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -13320,7 +17569,7 @@ export const healthOkValues: ReadonlyArray<FlattenedDeepRequired<components>["sc
 export const dependencyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DependencyStatus"]> = ["up", "down"];
 export const serviceUnavailableCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServiceUnavailableCode"]> = ["SERVICE_UNAVAILABLE"];
 export const healthErrorValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HealthError"]> = ["error"];
-export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["VALIDATION_ERROR", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE", "INVALID_CREDENTIALS", "EMAIL_NOT_VERIFIED", "ACCOUNT_INACTIVE", "COMPANY_INACTIVE", "MFA_REQUIRED", "MFA_INVALID", "MFA_NOT_ENABLED", "MFA_ALREADY_ENABLED", "MFA_SETUP_REQUIRED", "TOKEN_INVALID", "TOKEN_EXPIRED", "TOKEN_REUSED", "INVITATION_INVALID", "EMAIL_TAKEN", "EMAIL_DOMAIN_NOT_ALLOWED", "PASSWORD_INVALID", "PASSWORD_REUSED", "SIRET_TAKEN", "EMAIL_DOMAIN_TAKEN", "SEAT_LIMIT_REACHED", "ALREADY_ACTIVE", "INVITATION_PENDING", "FILE_IN_USE", "FILE_INTEGRITY_ERROR", "PROFESSIONAL_ID_TAKEN", "AVAILABILITY_OVERLAP", "SLOT_UNAVAILABLE", "TOO_EARLY_TO_JOIN", "LATE_CANCELLATION_CONFIRMATION_REQUIRED", "INVALID_STATE_TRANSITION", "OUTSIDE_AVAILABILITY", "SLOT_IN_PAST", "SLOT_TOO_FAR", "EMPLOYEE_SLOT_CONFLICT", "FORMAT_NOT_OFFERED", "DURATION_MISMATCH", "PRACTITIONER_NOT_ACCEPTING", "ROOM_CLOSED", "NO_ONLINE_ROOM", "TOO_EARLY_TO_START", "TOO_EARLY_FOR_NO_SHOW", "IDEMPOTENCY_KEY_INVALID", "IDEMPOTENCY_KEY_MISMATCH", "REVIEW_EXISTS", "CONSULTATION_NOT_COMPLETED", "CONSULTATION_NOT_STARTED", "NOTE_INTEGRITY_ERROR", "ARTICLE_SLUG_TAKEN", "NEWS_DISABLED", "UNKNOWN_DEPARTMENT", "JOURNAL_ENTRY_UNREADABLE"];
+export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["VALIDATION_ERROR", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE", "INVALID_CREDENTIALS", "EMAIL_NOT_VERIFIED", "ACCOUNT_INACTIVE", "COMPANY_INACTIVE", "MFA_REQUIRED", "MFA_INVALID", "MFA_NOT_ENABLED", "MFA_ALREADY_ENABLED", "MFA_SETUP_REQUIRED", "TOKEN_INVALID", "TOKEN_EXPIRED", "TOKEN_REUSED", "INVITATION_INVALID", "EMAIL_TAKEN", "EMAIL_DOMAIN_NOT_ALLOWED", "PASSWORD_INVALID", "PASSWORD_REUSED", "SIRET_TAKEN", "EMAIL_DOMAIN_TAKEN", "SEAT_LIMIT_REACHED", "ALREADY_ACTIVE", "INVITATION_PENDING", "FILE_IN_USE", "FILE_INTEGRITY_ERROR", "PROFESSIONAL_ID_TAKEN", "AVAILABILITY_OVERLAP", "SLOT_UNAVAILABLE", "TOO_EARLY_TO_JOIN", "LATE_CANCELLATION_CONFIRMATION_REQUIRED", "INVALID_STATE_TRANSITION", "OUTSIDE_AVAILABILITY", "SLOT_IN_PAST", "SLOT_TOO_FAR", "EMPLOYEE_SLOT_CONFLICT", "FORMAT_NOT_OFFERED", "DURATION_MISMATCH", "PRACTITIONER_NOT_ACCEPTING", "ROOM_CLOSED", "NO_ONLINE_ROOM", "TOO_EARLY_TO_START", "TOO_EARLY_FOR_NO_SHOW", "IDEMPOTENCY_KEY_INVALID", "IDEMPOTENCY_KEY_MISMATCH", "REVIEW_EXISTS", "CONSULTATION_NOT_COMPLETED", "CONSULTATION_NOT_STARTED", "NOTE_INTEGRITY_ERROR", "ARTICLE_SLUG_TAKEN", "NEWS_DISABLED", "UNKNOWN_DEPARTMENT", "JOURNAL_ENTRY_UNREADABLE", "CHAT_CLOSED", "CHAT_NOT_JOINED", "MESSAGE_EDIT_WINDOW_EXPIRED", "MESSAGE_DELETED", "MESSAGE_INTEGRITY_ERROR", "CALL_NOT_AUDIO", "CALL_NOT_FOUND", "CALL_IN_PROGRESS", "CALL_NOT_ACCEPTED", "DELETION_ALREADY_REQUESTED", "CONSENT_VERSION_OUTDATED", "INVALID_PERIOD", "EXPORT_NOT_READY"];
 export const employeeHrViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmployeeHrView"]> = ["hr"];
 export const employeeHrDtoViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmployeeHrDto"]["view"]> = ["hr"];
 export const employeeSelfViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmployeeSelfView"]> = ["self"];
@@ -13330,20 +17579,30 @@ export const practitionerAdminViewValues: ReadonlyArray<FlattenedDeepRequired<co
 export const adminPractitionerListDtoViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdminPractitionerListDto"]["view"]> = ["admin"];
 export const practitionerSearchViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PractitionerSearchView"]> = ["search"];
 export const practitionerSearchResponseDtoViewValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PractitionerSearchResponseDto"]["view"]> = ["search"];
+export const withheldReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WithheldReason"]> = ["BELOW_THRESHOLD"];
+export const reportFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportFormat"]> = ["json", "csv"];
+export const csvOnlyFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CsvOnlyFormat"]> = ["csv"];
+export const personalDataExportFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PersonalDataExportFormat"]> = ["json", "pdf"];
+export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["SUPER_ADMIN", "ADMIN_HUNTZEN", "ADMIN_RH", "PRACTITIONER", "EMPLOYEE"];
+export const consultationFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConsultationFormat"]> = ["VIDEO", "AUDIO", "IN_PERSON"];
+export const consultationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConsultationStatus"]> = ["SCHEDULED", "CONFIRMED", "IN_PROGRESS", "COMPLETED", "CANCELLED", "NO_SHOW"];
+export const notificationTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationType"]> = ["CONSULTATION_BOOKED", "CONSULTATION_CONFIRMED", "CONSULTATION_CANCELLED", "CONSULTATION_RESCHEDULED", "CONSULTATION_REMINDER_24H", "CONSULTATION_REMINDER_1H", "MESSAGE_RECEIVED", "NEWS_PUBLISHED", "SYSTEM", "ACCOUNT_ACTIVATED", "PRACTITIONER_VALIDATED", "COMPANY_VALIDATED"];
+export const consentTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConsentType"]> = ["TERMS_OF_USE", "PRIVACY_POLICY", "HEALTH_DATA_PROCESSING"];
+export const deletionRequestStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeletionRequestStatus"]> = ["PENDING", "CANCELLED", "COMPLETED"];
+export const platformHealthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PlatformHealthStatus"]> = ["healthy", "degraded"];
+export const serviceStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServiceState"]> = ["up", "down"];
+export const backupStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BackupStatus"]> = ["RUNNING", "SUCCEEDED", "FAILED"];
+export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["CREATE", "READ", "UPDATE", "DELETE", "LOGIN", "LOGOUT", "EXPORT", "IMPORT", "VALIDATE", "CANCEL", "ACTIVATE", "DEACTIVATE", "UPLOAD", "DOWNLOAD"];
 export const employeeAccountStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmployeeAccountStatus"]> = ["active", "inactive", "pending"];
 export const consultationPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConsultationPeriod"]> = ["upcoming", "past"];
 export const journalExportFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JournalExportFormat"]> = ["pdf", "txt"];
 export const uploadFileTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UploadFileType"]> = ["AVATAR", "COVER", "IMAGE", "DOCUMENT", "CERTIFICATE", "DIPLOMA", "ATTACHMENT"];
 export const practitionerDocumentTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PractitionerDocumentType"]> = ["DIPLOMA", "INSURANCE", "ADELI", "RPPS", "OTHER"];
 export const specialtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Specialty"]> = ["PSYCHOLOGUE_CLINICIEN", "PSYCHOLOGUE_TRAVAIL", "PSYCHIATRE", "PSYCHOTHERAPEUTE", "NEUROPSYCHOLOGUE", "COACH_MENTAL", "SEXOLOGUE", "PSYCHANALYSTE"];
-export const consultationFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConsultationFormat"]> = ["VIDEO", "AUDIO", "IN_PERSON"];
 export const practitionerSearchSortValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PractitionerSearchSort"]> = ["relevance", "rating", "experience", "nextAvailable"];
 export const articleStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ArticleStatus"]> = ["DRAFT", "PUBLISHED", "ARCHIVED", "SCHEDULED"];
 export const articleCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ArticleCategory"]> = ["MENTAL_HEALTH", "STRESS_MANAGEMENT", "WORK_LIFE_BALANCE", "PRODUCTIVITY", "RELATIONSHIPS", "WELLBEING", "MINDFULNESS", "BURNOUT", "ANXIETY", "DEPRESSION"];
-export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["SUPER_ADMIN", "ADMIN_HUNTZEN", "ADMIN_RH", "PRACTITIONER", "EMPLOYEE"];
-export const notificationTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationType"]> = ["CONSULTATION_BOOKED", "CONSULTATION_CONFIRMED", "CONSULTATION_CANCELLED", "CONSULTATION_RESCHEDULED", "CONSULTATION_REMINDER_24H", "CONSULTATION_REMINDER_1H", "MESSAGE_RECEIVED", "NEWS_PUBLISHED", "SYSTEM", "ACCOUNT_ACTIVATED", "PRACTITIONER_VALIDATED", "COMPANY_VALIDATED"];
 export const companySizeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CompanySize"]> = ["SMALL", "MEDIUM", "LARGE", "ENTERPRISE"];
-export const consultationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConsultationStatus"]> = ["SCHEDULED", "CONFIRMED", "IN_PROGRESS", "COMPLETED", "CANCELLED", "NO_SHOW"];
 export const consultationPartyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConsultationParty"]> = ["EMPLOYEE", "PRACTITIONER"];
 export const absentPartyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AbsentParty"]> = ["employee", "practitioner"];
 export const roomEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoomEventType"]> = ["ROOM_JOINED", "ROOM_LEFT"];
