@@ -197,6 +197,7 @@ let employees: TestUser[];
 let practitioners: TestUser[];
 let employeeTokens: string[];
 let practitionerTokens: string[];
+let chatConsultations: string[];
 let slotCursor = 0;
 let pendingConsultation: { id: string; start: Date; employeeEmail: string };
 
@@ -340,6 +341,9 @@ beforeAll(async () => {
   const c = await insertConsultation(db, other, await createOpenPractitioner(db), { start, status: 'CONFIRMED' });
   pendingConsultation = { id: c.id, start, employeeEmail: other.email.toLowerCase() };
   practitionerTokens = practitioners.map((u) => signAccessToken(u, { expiresInSec: 3600 }));
+  // for the chat crossing: one consultation per employee/practitioner pair, two days ahead
+  chatConsultations = [];
+  for (const i of [0, 1]) chatConsultations.push((await insertConsultation(db, employees[i], practitioners[i], { start: slotAt(40 + i, 9), status: 'CONFIRMED' })).id);
 }, 600_000);
 
 afterAll(async () => {
@@ -401,6 +405,8 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
     event: string;
     /** The recipient's token (practitioner i) and the REST request that causes the event, returning its id. */
     recipientToken(i: number): string;
+    /** What the recipient does once connected (e.g. join a chat room), acknowledged. */
+    ready?(socket: Socket, i: number): Promise<void>;
     cause(i: number): Promise<{ instance: string; id: string }>;
     matches(payload: any, id: string): boolean;
   }
@@ -417,6 +423,22 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
       },
       matches: (payload, id) => consultationOf(payload) === id,
     },
+    {
+      name: 'chat message',
+      namespace: '/chat',
+      event: 'chat:message:received',
+      recipientToken: (i) => practitionerTokens[i],
+      async ready(socket, i) {
+        const reply = await socket.timeout(20_000).emitWithAck('chat:join', { consultationId: chatConsultations[i] });
+        expect(reply).toMatchObject({ ok: true });
+      },
+      async cause(i) {
+        const res = await call('POST', `/api/chat/${chatConsultations[i]}/messages`, { token: employeeTokens[i], body: { content: `bonjour ${randomUUID()}` } });
+        expect(res.status).toBe(201);
+        return { instance: res.instance, id: res.body.message?.id ?? res.body.id };
+      },
+      matches: (payload, id) => (payload as { id?: string })?.id === id,
+    },
   ];
 
   it('Socket.IO through nginx over WebSocket and over long-polling (sticky); events cross instances', async () => {
@@ -426,6 +448,7 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
       for (const [i, transport] of [[0, 'websocket'], [1, 'polling']] as const) {
         for (const holder of ['api-1', 'api-2']) {
           const client = await connect(crossing.namespace, crossing.recipientToken(i), transport, pinned[holder], [crossing.event]);
+          await crossing.ready?.(client.socket, i);
           // polling: every request of the session reached the instance holding it, or the session would break
           expect(await socketInstanceFor(pinned[holder])).toBe(holder);
           // cause it until a request was served by the other instance (round robin: at most a few)
