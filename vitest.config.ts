@@ -5,6 +5,9 @@ export default defineConfig({
     globals: true,
     root: './',
     include: ['src/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+    // the cluster test (nginx + two apis + a worker, restarts under load) runs with `npm run test:cluster`;
+    // it is not yet reliable enough to gate every run (README, issue 13 note)
+    exclude: ['**/node_modules/**', ...(process.env.CLUSTER_TEST ? [] : ['test/cluster/**'])],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -37,6 +37,7 @@ const summaries: string[] = [];
 
 /** Progress notes, in .data/cluster/progress.log (vitest shows a test's output only when it ends). */
 function note(msg: string): void {
+  fs.mkdirSync(path.join(ROOT, '.data', 'cluster'), { recursive: true });
   fs.appendFileSync(path.join(ROOT, '.data', 'cluster', 'progress.log'), `${new Date().toISOString()} ${msg}\n`);
 }
 
@@ -483,6 +484,9 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
         expect(stopped, apis[i].proc!.output().slice(-2000)).toMatchObject({ code: 0, signal: null });
         await progressed(load, 20); // served by the other instance alone
         await startApi(i);
+        // as a real rolling deployment does: the next instance stops only once the proxy sends traffic
+        // to this one again (nginx keeps a failed upstream out for its fail_timeout, 5 s)
+        await eventually(async () => (await call('GET', '/api/auth/me', { token: employeeTokens[0] })).instance === apis[i].name, 30_000, `nginx routes to ${apis[i].name} again`);
         note(`rolling: ${apis[i].name} back (sent ${load.sent}, failed ${load.failed.length})`);
         await progressed(load, 40);
       }
