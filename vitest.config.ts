@@ -5,9 +5,14 @@ export default defineConfig({
     globals: true,
     root: './',
     include: ['src/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
-    // the cluster test (nginx + two apis + a worker, restarts under load) runs with `npm run test:cluster`;
-    // it is not yet reliable enough to gate every run (README, issue 13 note)
-    exclude: ['**/node_modules/**', ...(process.env.CLUSTER_TEST ? [] : ['test/cluster/**'])],
+    // Quarantined, each with its own command, until they pass on main (README "Known failing tests"):
+    // the cluster test (`npm run test:cluster`, issue 13) and the Swagger UI browser test (`npm run
+    // test:browser`, issue 12). Not skipped silently: both commands run them as they are.
+    exclude: [
+      '**/node_modules/**',
+      ...(process.env.CLUSTER_TEST ? [] : ['test/cluster/**']),
+      ...(process.env.BROWSER_TEST ? [] : ['test/contract/swagger-ui.e2e-spec.ts']),
+    ],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
