@@ -10,6 +10,8 @@ import { connectSocket, nextEvent } from '../helpers/sockets.js';
 import { startTestApp, type TestContext } from '../helpers/test-app.js';
 
 const SIGNAL_LIMIT = 40;
+// the whole suite shares 2 cores: a flow of several logins and sockets needs more than the default 30 s
+const SLOW = 90_000;
 let t: TestContext;
 const open: Socket[] = [];
 
@@ -60,13 +62,13 @@ describe('handshake', () => {
       const admin = await createUser(t.db, role);
       await expect(connectSocket(t.wsUrl, '/audio-call', signAccessToken(admin))).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
     }
-  });
+  }, SLOW);
 
   it('the root namespace refuses every connection: UNAUTHORIZED without a token, NOT_FOUND with one', async () => {
     const e = await createUser(t.db, Role.EMPLOYEE);
     await expect(connectSocket(t.wsUrl, '/')).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     await expect(connectSocket(t.wsUrl, '/', signAccessToken(e))).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
-  });
+  }, SLOW);
 });
 
 describe('a call from initiate to end', () => {
@@ -131,7 +133,7 @@ describe('a call from initiate to end', () => {
 
     await eventually(async () => (await roomEvents(consultationId)).length === 3);
     expect(await roomEvents(consultationId)).toEqual(['ROOM_JOINED', 'ROOM_JOINED', 'ROOM_LEFT']);
-  });
+  }, SLOW);
 
   it('the practitioner may call too; a rejected call is gone', async () => {
     const { employee, practitioner, consultationId } = await pair();
@@ -148,7 +150,7 @@ describe('a call from initiate to end', () => {
     expect(await emitAck(e, 'call:accept', { consultationId })).toMatchObject({ ok: false, error: { code: 'CALL_NOT_FOUND' } });
     expect(await emitAck(e, 'call:reject', { consultationId })).toMatchObject({ ok: false, error: { code: 'CALL_NOT_FOUND' } });
     expect(await emitAck(p, 'call:end', { consultationId })).toMatchObject({ ok: false, error: { code: 'CALL_NOT_FOUND' } });
-  });
+  }, SLOW);
 
   it('a caller who hangs up while it rings stops every callee tab ringing', async () => {
     const { employee, practitioner, consultationId } = await pair();
@@ -160,7 +162,7 @@ describe('a call from initiate to end', () => {
     const stops = [nextEvent(p1, 'call:ended'), nextEvent(p2, 'call:ended')];
     expect(await emitAck(e, 'call:end', { consultationId })).toEqual({ ok: true, status: 'ended' });
     expect(await Promise.all(stops)).toEqual([{ consultationId }, { consultationId }]);
-  });
+  }, SLOW);
 });
 
 describe('call:ended when the other party disconnects', () => {
@@ -179,7 +181,7 @@ describe('call:ended when the other party disconnects', () => {
     await eventually(async () => (await roomEvents(consultationId)).length === 3);
     expect(await roomEvents(consultationId)).toEqual(['ROOM_JOINED', 'ROOM_JOINED', 'ROOM_LEFT']);
     expect(await emitAck(p, 'call:initiate', { consultationId })).toEqual({ ok: true, status: 'calling' });
-  });
+  }, SLOW);
 });
 
 describe('refusals', () => {
@@ -194,7 +196,7 @@ describe('refusals', () => {
     }
     expect(await emitAck(s, 'call:initiate', { consultationId: randomUUID() })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(s.connected).toBe(true);
-  });
+  }, SLOW);
 
   it('wrong format, outside the join window, terminal or cancelled status', async () => {
     const cases: [Parameters<typeof pair>[0], string][] = [
@@ -217,7 +219,7 @@ describe('refusals', () => {
       e.close();
       p.close();
     }
-  });
+  }, SLOW);
 
   it('malformed payloads: VALIDATION_ERROR with the field, nothing relayed', async () => {
     const { employee, practitioner, consultationId } = await pair();
@@ -251,7 +253,7 @@ describe('refusals', () => {
     await barrier(p);
     expect(log.events.filter((x) => x.event.startsWith('webrtc:'))).toEqual([]);
     expect(e.connected).toBe(true);
-  });
+  }, SLOW);
 
   it('an ICE flood is cut at the per-socket limit with RATE_LIMITED; the socket stays connected', async () => {
     const { employee, practitioner, consultationId } = await pair();
@@ -269,7 +271,7 @@ describe('refusals', () => {
     await barrier(p);
     expect(log.events.filter((x) => x.event === 'webrtc:ice-candidate')).toHaveLength(relayed);
     expect(e.connected).toBe(true);
-  });
+  }, SLOW);
 });
 
 it('a ringing callee tab that closes does not end the call: another tab can still accept', async () => {
@@ -284,4 +286,4 @@ it('a ringing callee tab that closes does not end the call: another tab can stil
   const accepted = nextEvent(e, 'call:accepted');
   expect(await emitAck(p2, 'call:accept', { consultationId })).toEqual({ ok: true, status: 'accepted' });
   await accepted;
-});
+}, SLOW);

@@ -9,6 +9,8 @@ import { tokenFromMail } from '../helpers/smtp-sink.js';
 import { connectSocket } from '../helpers/sockets.js';
 import { randomIp, startTestApp, type TestContext } from '../helpers/test-app.js';
 
+// the whole suite shares 2 cores: a flow of several logins and sockets needs more than the default 30 s
+const SLOW = 90_000;
 let t: TestContext;
 const open: Socket[] = [];
 
@@ -45,7 +47,7 @@ it('a password change closes every socket of the user; the new token connects', 
   const fresh = await connectSocket(t.wsUrl, '/notifications', res.body.accessToken);
   open.push(fresh);
   expect(fresh.connected).toBe(true);
-});
+}, SLOW);
 
 it('a password reset closes every socket of the user', async () => {
   const user = await createUser(t.db, Role.PRACTITIONER);
@@ -56,7 +58,7 @@ it('a password reset closes every socket of the user', async () => {
   const res = await t.http.post('/api/auth/reset-password').set('X-Forwarded-For', randomIp()).send({ token: resetToken, newPassword: 'N3w-Passw0rd!x' });
   expect(res.status).toBe(200);
   await expectAllClosed(sockets, token);
-});
+}, SLOW);
 
 it('logout everywhere closes every socket; logging out one session keeps them', async () => {
   const user = await createUser(t.db, Role.EMPLOYEE);
@@ -71,7 +73,7 @@ it('logout everywhere closes every socket; logging out one session keeps them', 
   const all = await t.http.post('/api/auth/logout').set(bearer(b.accessToken)).send({});
   expect(all.status).toBe(200);
   for (const reason of await Promise.all([keep, ...sockets].map((s) => disconnected(s)))) expect(['io server disconnect', 'already']).toContain(reason);
-});
+}, SLOW);
 
 it("an employee's deactivation or deletion by HR closes their sockets", async () => {
   const company = await createCompany(t.db);
@@ -85,7 +87,7 @@ it("an employee's deactivation or deletion by HR closes their sockets", async ()
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     await expectAllClosed(sockets, token);
   }
-});
+}, SLOW);
 
 it("a company's suspension closes the sockets of all its users; they cannot reconnect (COMPANY_INACTIVE)", async () => {
   const company = await createCompany(t.db);
@@ -101,4 +103,4 @@ it("a company's suspension closes the sockets of all its users; they cannot reco
   await expectAllClosed(sockets, signAccessToken(e1), 'COMPANY_INACTIVE');
   expect((await emitAck(unaffected, 'presence:get', {})).ok).toBe(true);
   expect(unaffected.connected).toBe(true);
-});
+}, SLOW);

@@ -9,6 +9,8 @@ import { barrier, emitAck, eventually, recordAll } from '../helpers/realtime.js'
 import { connectSocket, nextEvent } from '../helpers/sockets.js';
 import { startTestApp, type TestContext } from '../helpers/test-app.js';
 
+// the whole suite shares 2 cores: a flow of several logins and sockets needs more than the default 30 s
+const SLOW = 90_000;
 let t: TestContext;
 let redis: Redis;
 const open: Socket[] = [];
@@ -76,7 +78,7 @@ it('announces online/offline to counterparts only, counts tabs on every namespac
   await Promise.all([p, c, s].map(barrier));
   expect(pLog.events.filter((e) => e.event === 'presence:update').map((e) => e.payload.status)).toEqual(['online', 'offline']);
   for (const log of others) expect(log.events.filter((e) => e.event === 'presence:update')).toEqual([]);
-});
+}, SLOW);
 
 it('a socket whose instance stops refreshing it (a crash) expires: a surviving instance announces offline', async () => {
   const employee = await createUser(t.db, Role.EMPLOYEE);
@@ -92,4 +94,4 @@ it('a socket whose instance stops refreshing it (a crash) expires: a surviving i
   expect(await emitAck(p, 'presence:get', {})).toEqual({ ok: true, presence: [{ userId: employee.id, status: 'online' }] });
   expect(await nextEvent(p, 'presence:update', (u) => u.userId === employee.id)).toEqual({ userId: employee.id, status: 'offline' });
   expect(await emitAck(p, 'presence:get', {})).toEqual({ ok: true, presence: [{ userId: employee.id, status: 'offline' }] });
-});
+}, SLOW);
