@@ -135,7 +135,7 @@ describe('Reports (SPEC §4.11 R1–R7, §4.17 X5–X7, §4.19 I10, §6.6–6.7)
     callers.set(Role.ADMIN_RH, rhA).set(Role.ADMIN_HUNTZEN, admin).set(Role.PRACTITIONER, sophie).set(Role.EMPLOYEE, marc);
     callers.set(Role.SUPER_ADMIN, await createUser(t.db, Role.SUPER_ADMIN));
     await refreshNow();
-  });
+  }, 180_000); // ~25 accounts, 9 consultations and a refresh: slow on a loaded machine
   afterAll(async () => {
     await sql?.close();
     await t?.close();
