@@ -116,7 +116,7 @@ function safeParse(sealed: string): Envelope {
 }
 
 /** Rows whose data key is wrapped by a master key (not by a subject key, `sk:<subject>`). */
-const BY_MASTER_KEY = `key_version NOT LIKE 'sk:%'`;
+const BY_MASTER_KEY = `key_version NOT LIKE 'sk:%' AND key_version <> 'erased'`;
 
 /** Every table that holds wrapped data keys. A new encrypted column must be added here. */
 export const ROTATION_TARGETS: readonly Target[] = [

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { RequestContext } from '../../common/context/request-context.service.js';
 import { TenantPrisma, TenantTx } from '../prisma/tenant-prisma.service.js';
 import { aadFor } from './aad.js';
 import { Envelope, EnvelopeCrypto, isSubjectWrapped, SUBJECT_KEY_PREFIX, SubjectKeyUnavailableError, WrappingKey } from './envelope-crypto.service.js';
@@ -38,6 +39,9 @@ export class SubjectKeyring {
 }
 
 type Db = TenantTx | TenantPrisma['db'];
+/** key_version of a message emptied by the erasure (ciphertext and wrapped key blanked). */
+export const ERASED_KEY_VERSION = 'erased';
+const OWN_KEY_TTL_MS = 30_000;
 
 /**
  * Crypto-shredding (beyond the spec, README "Crypto-shredding and backups"). Each person (a User id, the
@@ -53,10 +57,24 @@ type Db = TenantTx | TenantPrisma['db'];
  */
 @Injectable()
 export class SubjectKeys {
+  /**
+   * The caller's OWN key, unwrapped, for OWN_KEY_TTL_MS (as the identity cache): writing a journal entry
+   * then costs no extra query. Only a subject's own key (always readable by it) is cached; an erased user
+   * is refused by the identity cache within the same delay, and the key row is gone from the database.
+   */
+  private readonly own = new Map<string, { key: Buffer; at: number }>();
+
   constructor(
     private readonly tenant: TenantPrisma,
     private readonly crypto: EnvelopeCrypto,
+    private readonly ctx: RequestContext,
   ) {}
+
+  /** Drops a cached key on this instance (erasure). */
+  forget(subjectId: string): void {
+    this.own.get(subjectId)?.key.fill(0);
+    this.own.delete(subjectId);
+  }
 
   /**
    * Loads the keys of `subjectIds` the caller may read; with `create`, also creates the missing ones (a
@@ -67,6 +85,13 @@ export class SubjectKeys {
     const ids = [...new Set(subjectIds)];
     const keys = new Map<string, Buffer>();
     if (ids.length === 0) return new SubjectKeyring(this.crypto, keys);
+    const me = this.ctx.identity?.userId;
+    const cached = me ? this.own.get(me) : undefined;
+    if (me && cached && ids.includes(me)) {
+      if (Date.now() - cached.at < OWN_KEY_TTL_MS) keys.set(me, Buffer.from(cached.key));
+      else this.forget(me);
+    }
+    if (ids.every((id) => keys.has(id))) return new SubjectKeyring(this.crypto, keys);
     const load = async (db: Db) => {
       const rows = await db.subjectKey.findMany({
         where: { subjectId: { in: ids.filter((id) => !keys.has(id)) } },
@@ -88,6 +113,8 @@ export class SubjectKeys {
       if (opts.tx) await create(opts.tx);
       else await this.tenant.tx(create);
     }
+    const mine = me ? keys.get(me) : undefined;
+    if (me && mine && !this.own.has(me)) this.own.set(me, { key: Buffer.from(mine), at: Date.now() });
     return new SubjectKeyring(this.crypto, keys);
   }
 
@@ -114,6 +141,7 @@ export function sealMessage(crypto: EnvelopeCrypto, wrapping: WrappingKey, m: { 
 }
 
 export function openMessage(ring: SubjectKeyring, row: Envelope & { id: string; consultationId: string; senderId: string }): string | null {
+  if (row.keyVersion === ERASED_KEY_VERSION) return null;
   try {
     return ring.openText(row, aadFor.message(row.id, row.consultationId, row.senderId));
   } catch (e) {

@@ -3,6 +3,7 @@ import { AuditAction } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
 import { NO_PASSWORD_HASH } from '../../common/security/password.js';
 import { MailService } from '../../infra/mail/mail.service.js';
+import { ERASED_KEY_VERSION, SubjectKeys } from '../../infra/crypto/subject-keys.service.js';
 import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
 import { RealtimePublisher } from '../../infra/realtime/realtime-publisher.service.js';
 import { StorageService } from '../../infra/storage/storage.service.js';
@@ -46,6 +47,7 @@ export class ErasureService {
     private readonly realtime: RealtimePublisher,
     private readonly storage: StorageService,
     private readonly mail: MailService,
+    private readonly subjects: SubjectKeys,
   ) {}
 
   async processDue(now = new Date()): Promise<ErasureRun> {
@@ -104,7 +106,7 @@ export class ErasureService {
           await tx.message.updateMany({
             where: { consultationId: { in: ids } },
             data: {
-              encryptedContent: '', iv: '', authTag: '', encryptedDek: '', dekIv: '', dekAuthTag: '', keyVersion: 'erased',
+              encryptedContent: '', iv: '', authTag: '', encryptedDek: '', dekIv: '', dekAuthTag: '', keyVersion: ERASED_KEY_VERSION,
               attachmentUrl: null, attachmentName: null, attachmentType: null, attachmentSize: null, isDeleted: true, deletedAt: now,
             },
           })
@@ -150,6 +152,7 @@ export class ErasureService {
     if (!result) return null;
 
     await this.sessions.revokeAllSessions([result.userId]);
+    this.subjects.forget(result.userId);
     this.realtime.disconnectUser(result.userId);
     for (const path of result.paths) {
       await this.storage.delete(path).catch((e: Error) => this.logger.warn({ message: 'stored object not removed', error: e.name }));
