@@ -12,7 +12,8 @@ import { connectSocket, nextEvent } from '../helpers/sockets.js';
 import { startTestApp, TestContext } from '../helpers/test-app.js';
 import { ack, chatSocket, createPair, record, subjectKeyOf } from './helpers.js';
 
-describe('/chat socket namespace', () => {
+// generous per-test time: a loaded 2-core machine stretches each round trip
+describe('/chat socket namespace', { timeout: 120_000 }, () => {
   let t: TestContext;
   const open: Socket[] = [];
   const connect = async (user: Parameters<typeof chatSocket>[1]) => {
