@@ -63,12 +63,13 @@ describe('chat REST CH1–CH5, I4, I5', { timeout: 120_000 }, () => {
     const p = await createPair(t.db);
     // 7 messages encrypted exactly as the app does, written by the system role (fast fixtures)
     const crypto = t.app.get(EnvelopeCrypto);
+    const { wrapping } = await subjectKeyOf(t.db, crypto, p.employee.id);
     const base = Date.now() - 3_600_000;
     await t.db.message.createMany({
       data: Array.from({ length: 7 }, (_, i) => {
         const who = i % 2 ? p.practitioner : p.employee;
         const ref = { id: randomUUID(), consultationId: p.consultationId, senderId: who.id };
-        return { ...ref, senderRole: who.role, createdAt: new Date(base + i * 1000), ...sealMessageContent(crypto, ref, `m${i}`) };
+        return { ...ref, senderRole: who.role, createdAt: new Date(base + i * 1000), ...sealMessageContent(crypto, wrapping, ref, `m${i}`) };
       }),
     });
     const page1 = await t.http.get(`/api/chat/${p.consultationId}/messages?limit=3`).set(as(p.practitioner));
