@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MulterModule } from '@nestjs/platform-express';
-import { memoryStorage } from 'multer';
-import { AppConfig } from '../../config/app-config.service.js';
+import { UploadLimitsModule } from '../files/upload-limits.js';
 import { FilesModule } from '../files/files.module.js';
 import { ChatPresence } from './chat-presence.service.js';
 import { ChatRateLimiter } from './chat-rate-limiter.service.js';
@@ -13,15 +11,7 @@ import { ChatService } from './chat.service.js';
 @Module({
   imports: [
     FilesModule,
-    MulterModule.registerAsync({
-      inject: [AppConfig],
-      // same limits as the files module: checked (magic numbers) and encrypted before storage
-      useFactory: (config: AppConfig) => ({
-        storage: memoryStorage(),
-        defParamCharset: 'utf8',
-        limits: { fileSize: config.get('MAX_FILE_SIZE'), files: 1, fields: 10, fieldSize: 1024, parts: 12 },
-      }),
-    }),
+    UploadLimitsModule,
   ],
   controllers: [ChatController],
   providers: [ChatService, ChatGateway, ChatPresence, ChatRateLimiter],

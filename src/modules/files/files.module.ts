@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MulterModule } from '@nestjs/platform-express';
-import { memoryStorage } from 'multer';
-import { AppConfig } from '../../config/app-config.service.js';
+import { UploadLimitsModule } from './upload-limits.js';
 import { CompaniesModule } from '../companies/companies.module.js';
 import { EmployeesModule } from '../employees/employees.module.js';
 import { PractitionersModule } from '../practitioners/practitioners.module.js';
@@ -16,15 +14,7 @@ import { UploadsService } from './uploads.service.js';
     CompaniesModule,
     EmployeesModule,
     PractitionersModule,
-    MulterModule.registerAsync({
-      inject: [AppConfig],
-      // memory: the bytes are checked (magic numbers) and encrypted before anything touches the storage
-      useFactory: (config: AppConfig) => ({
-        storage: memoryStorage(),
-        defParamCharset: 'utf8',
-        limits: { fileSize: config.get('MAX_FILE_SIZE'), files: 1, fields: 10, fieldSize: 1024, parts: 12 },
-      }),
-    }),
+    UploadLimitsModule,
   ],
   controllers: [FilesController, UploadsController],
   providers: [FilesService, UploadsService],
