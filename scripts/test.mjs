@@ -91,8 +91,13 @@ function startProcessBuild() {
   let text = '';
   child.stdout.on('data', (d) => (text += d));
   child.stderr.on('data', (d) => (text += d));
-  child.on('exit', (code) => fs.writeFileSync(status, code === 0 ? 'ok' : `tsc exited ${code}:\n${text}`));
-  child.on('error', (e) => fs.writeFileSync(status, `tsc could not start: ${e.message}`));
+  // written whole then renamed: a test file watching the folder never reads it half-written
+  const write = (content) => {
+    fs.writeFileSync(`${status}.tmp`, content);
+    fs.renameSync(`${status}.tmp`, status);
+  };
+  child.on('exit', (code) => write(code === 0 ? 'ok' : `tsc exited ${code}:\n${text}`));
+  child.on('error', (e) => write(`tsc could not start: ${e.message}`));
   buildChild = child;
   return status;
 }

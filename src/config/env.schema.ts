@@ -199,6 +199,8 @@ export class EnvironmentVariables {
   @IsString() REPORTS_EXPORT_DIR = './.data/exports';
   /** Daily retention purges (issue 9 item 5), in days. Delivered outbox rows are kept this long. */
   @Transform(toInt) @IsInt() @Min(1) @Max(3650) OUTBOX_RETENTION_DAYS = 7;
+  /** The outbox sweep runs this often and redelivers messages left undelivered this long (a request that could not queue them, e.g. Redis down). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000) OUTBOX_SWEEP_EVERY_MS = 30_000;
   /** In-app notifications older than this are deleted (expired ones too). */
   @Transform(toInt) @IsInt() @Min(1) @Max(3650) NOTIFICATION_RETENTION_DAYS = 90;
   /** Records of sent e-mails (email_queue rows SENT) older than this are deleted. */

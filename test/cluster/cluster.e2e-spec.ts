@@ -2,7 +2,8 @@
 // of two compiled api processes and one worker, on a PostgreSQL and Redis of this file's own
 // (scripts/services.mjs instance "cluster", restarted here under load). Everything goes through nginx.
 // Each scenario prints one summary line: `[cluster] <scenario>: requests sent N, failed N, messages
-// sent N, lost N, jobs N, duplicates N`. `npm run test:cluster` runs this file alone.
+// sent N, lost N, jobs N, duplicates N`. Part of `npm test`, run after the other files, alone (vitest.config.ts);
+// `npm run test:cluster` runs this file by itself.
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient, Role } from '@prisma/client';
 import { Queue } from 'bullmq';
@@ -10,6 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { createOpenPractitioner, insertConsultation, slotAt } from '../consultations/helpers.js';
 import { startFaultServices, type FaultServices } from '../helpers/fault-services.js';
@@ -72,6 +74,8 @@ function env(extra: Record<string, string>): Record<string, string> {
     SHUTDOWN_GRACE_MS: '10000',
     SHUTDOWN_DRAIN_MS: '5000',
     JOB_LOCK_MS: String(JOB_LOCK_MS),
+    // bookings made while Redis is down wait in the outbox for the sweep: every 5 s here instead of 30 s
+    OUTBOX_SWEEP_EVERY_MS: '5000',
     LOG_LEVEL: 'warn',
     ...extra,
   };
@@ -98,6 +102,11 @@ function queue(name: string): Queue {
   const q = new Queue(name, { connection: { url: services.redisUrl }, prefix: `${prefix}:bull` });
   q.on('error', () => undefined);
   return q;
+}
+
+/** The api processes' log lines about unhandled errors (class and code, stack frames), for a failure message. */
+function unhandledErrors(): string {
+  return apis.map((a) => `${a.name}:\n${(a.proc?.output() ?? '').split('\n').filter((l) => /Unhandled|^\s+at /.test(l)).slice(-40).join('\n')}`).join('\n');
 }
 
 // ───────────────────────── HTTP through nginx ─────────────────────────
@@ -306,7 +315,7 @@ async function verifyNothingLost(load: Load, live: Tracked[]): Promise<{ lost: n
     await eventually(async () => {
       listed = await notifiedConsultations(i);
       return expected.every((id) => listed.has(id) || pushed.has(id));
-    }, 90_000, 'every booking notified').catch(() => undefined); // the outbox sweep redelivers within about 60 s
+    }, 90_000, 'every booking notified').catch(() => undefined); // the outbox sweep redelivers within 2 × OUTBOX_SWEEP_EVERY_MS
     for (const id of expected) {
       if (pushed.has(id)) liveCount++;
       else if (listed.has(id)) caughtUp++;
@@ -468,6 +477,51 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
     summary('sockets', { requests: messages, failed: 0, messages, lost: 0, note: `${CROSSINGS.map((c) => c.name).join(', ')} over websocket and polling, held by each instance` });
   }, SCENARIO_MS);
 
+  // A call's signalling is socket to socket (no REST request): the caller's socket on one instance, the
+  // callee's on the other, every event of a call relayed through the Redis adapter, over each transport.
+  it('a call signal crosses from a client on one instance to a client on the other (WebSocket and long-polling)', async () => {
+    const pinned = await addressesPerInstance();
+    // an AUDIO consultation inside its join window (starts in 5 minutes)
+    const { id: consultationId } = await insertConsultation(db, employees[0], practitioners[0], { start: new Date(Date.now() + 5 * 60_000), format: 'AUDIO', status: 'CONFIRMED' });
+    const offer = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' };
+    const answer = { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' };
+    const candidate = { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host', sdpMid: '0', sdpMLineIndex: 0 };
+    const events = ['call:incoming', 'call:accepted', 'webrtc:offer', 'webrtc:answer', 'webrtc:ice-candidate', 'call:ended'];
+    let sent = 0;
+    let lost = 0;
+    const crossings: string[] = [];
+    /** Sends `event` from `from` (acknowledged as expected) and waits for `expected` at `to`: a lost signal is counted, not thrown. */
+    const signal = async (from: Tracked, event: string, payload: object, ack: object, to: Tracked, expected: string, received: object) => {
+      sent++;
+      expect(await from.socket.timeout(20_000).emitWithAck(event, payload)).toMatchObject(ack);
+      const arrived = await eventually(() => to.received.get(expected)!.some((p) => isDeepStrictEqual(p, received)), 20_000, `${expected}`).then(
+        () => true,
+        () => false,
+      );
+      if (!arrived) lost++;
+    };
+    for (const transport of ['websocket', 'polling'] as const) {
+      for (const [callerHolder, calleeHolder] of [['api-1', 'api-2'], ['api-2', 'api-1']] as const) {
+        const caller = await connect('/audio-call', employeeTokens[0], transport, pinned[callerHolder], events);
+        const callee = await connect('/audio-call', practitionerTokens[0], transport, pinned[calleeHolder], events);
+        // each client is held by the instance named (polling: every request of its session goes there)
+        expect([await socketInstanceFor(pinned[callerHolder]), await socketInstanceFor(pinned[calleeHolder])]).toEqual([callerHolder, calleeHolder]);
+        await signal(caller, 'call:initiate', { consultationId }, { ok: true, status: 'calling' }, callee, 'call:incoming', { consultationId, callerId: employees[0].id });
+        await signal(callee, 'call:accept', { consultationId }, { ok: true, status: 'accepted' }, caller, 'call:accepted', { consultationId, calleeId: practitioners[0].id });
+        await signal(caller, 'webrtc:offer', { consultationId, offer }, { ok: true, status: 'relayed' }, callee, 'webrtc:offer', { consultationId, offer });
+        await signal(callee, 'webrtc:answer', { consultationId, answer }, { ok: true, status: 'relayed' }, caller, 'webrtc:answer', { consultationId, answer });
+        await signal(caller, 'webrtc:ice-candidate', { consultationId, candidate }, { ok: true }, callee, 'webrtc:ice-candidate', { consultationId, candidate: { ...candidate, usernameFragment: null } });
+        await signal(callee, 'call:end', { consultationId }, { ok: true, status: 'ended' }, caller, 'call:ended', { consultationId });
+        expect([caller.socket.io.engine.transport.name, callee.socket.io.engine.transport.name]).toEqual([transport, transport]);
+        crossings.push(`${transport} ${callerHolder}→${calleeHolder}`);
+        caller.socket.close();
+        callee.socket.close();
+      }
+    }
+    summary('call signal', { requests: sent, failed: 0, messages: sent, lost, note: `initiate, accept, offer, answer, ICE, end per call: ${crossings.join('; ')}` });
+    expect(lost).toBe(0);
+  }, SCENARIO_MS);
+
   it('rolling restart under steady load: SIGTERM each api in turn; no failed request, sockets reconnect, nothing lost', async () => {
     const pinned = await addressesPerInstance();
     const live = [
@@ -505,7 +559,7 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
       note: `${liveCount} pushed live, ${caughtUp} read after reconnecting; socket reconnects ${live.map((t) => t.connects - 1).join('/')}`,
     });
     for (const t of live) t.socket.close();
-    expect(load.failed).toEqual([]);
+    expect(load.failed, unhandledErrors()).toEqual([]);
     expect(live.every((t) => t.connects >= 2)).toBe(true); // each socket's instance restarted once
     expect([lost, missingJournal]).toEqual([0, 0]);
     expect(load.bookings.length).toBeGreaterThan(0);
@@ -618,7 +672,8 @@ describe('cluster: nginx in front of two api processes and a worker', () => {
         duplicates,
         note: `${load.unavailable} answered 503 while down; ${liveCount} pushed live, ${caughtUp} read later`,
       });
-      expect(load.failed).toEqual([]);
+      // a 500 names the error's class and code in the api's log (never its message): show them with the failure
+      expect(load.failed, unhandledErrors()).toEqual([]);
       expect([lost, missingJournal, duplicates]).toEqual([0, 0, 0]);
     }, 480_000);
   }

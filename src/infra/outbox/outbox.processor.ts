@@ -9,13 +9,13 @@ import { QUEUE } from '../queue/queues.js';
 import { registerScheduler } from '../queue/schedulers.js';
 import { SystemPrismaService } from '../prisma/prisma.service.js';
 import { OutboxService } from './outbox.service.js';
+import { AppConfig } from '../../config/app-config.service.js';
 
 export const OUTBOX_SWEEP_JOB = 'sweep';
-const SWEEP_EVERY_MS = 30_000;
 const MAX_ATTEMPTS = 10;
 
 /**
- * Retries, every 30 s, the outbox messages their request could not deliver. Every caller's messages:
+ * Retries, every OUTBOX_SWEEP_EVERY_MS (30 s), the outbox messages their request could not deliver (as old as that). Every caller's messages:
  * worker work on the system role (the request path delivers its own through definer functions).
  */
 @Processor(QUEUE.outbox, workerOptions())
@@ -24,16 +24,20 @@ export class OutboxProcessor extends ClosingWorkerHost implements OnApplicationB
     private readonly outbox: OutboxService,
     private readonly system: SystemPrismaService,
     @InjectQueue(QUEUE.outbox) private readonly queue: Queue,
+    config: AppConfig,
   ) {
     super();
+    this.sweepEveryMs = config.get('OUTBOX_SWEEP_EVERY_MS');
   }
 
+  private readonly sweepEveryMs: number;
+
   onApplicationBootstrap(): void {
-    registerScheduler(this.queue, OUTBOX_SWEEP_JOB, SWEEP_EVERY_MS, { name: OUTBOX_SWEEP_JOB });
+    registerScheduler(this.queue, OUTBOX_SWEEP_JOB, this.sweepEveryMs, { name: OUTBOX_SWEEP_JOB });
   }
 
   async process(job: Job<{ olderThanMs?: number }>): Promise<number> {
-    return this.deliverPending(job.data?.olderThanMs ?? SWEEP_EVERY_MS);
+    return this.deliverPending(job.data?.olderThanMs ?? this.sweepEveryMs);
   }
 
   /** Messages older than `olderThanMs` still undelivered (their request could not deliver them). */
