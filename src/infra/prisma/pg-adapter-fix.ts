@@ -109,3 +109,47 @@ export class SafePrismaPgFactory {
     return adapter;
   }
 }
+
+/**
+ * Prisma's transaction manager closes a transaction by sending COMMIT or ROLLBACK, then calling the
+ * adapter's commit()/rollback(), which releases the pooled client. When the connection died under the
+ * transaction (PostgreSQL stopped, restarted, failed over), COMMIT/ROLLBACK throws and the client is never
+ * released: one pool slot lost for good per such transaction, until every request waits for a slot (503).
+ * Measured with scripts/capture-pg-errors.mjs: 5 to 8 of 10 clients checked out forever after two restarts
+ * under load (batch and interactive transactions alike). This releases the client, with the error (the pool
+ * discards it), as soon as COMMIT or ROLLBACK fails; commit()/rollback() then release nothing twice.
+ */
+export function releaseOnFailedEnd<T>(adapter: T): T {
+  const a = adapter as any;
+  const start = a.startTransaction.bind(a);
+  a.startTransaction = async (...args: unknown[]) => {
+    const tx = await start(...args);
+    let released = false;
+    const release = (err?: Error) => {
+      if (released) return;
+      released = true;
+      tx.cleanup?.();
+      tx.client.release(err);
+    };
+    const executeRaw = tx.executeRaw.bind(tx);
+    tx.executeRaw = async (query: { sql?: string }) => {
+      try {
+        return await executeRaw(query);
+      } catch (e) {
+        if (query?.sql === 'COMMIT' || query?.sql === 'ROLLBACK') release(e instanceof Error ? e : new Error(String(e)));
+        throw e;
+      }
+    };
+    tx.commit = async () => release();
+    tx.rollback = async () => release();
+    return tx;
+  };
+  return adapter;
+}
+
+/** `new PrismaPg(config)` whose transactions give their pooled client back even when the connection died (above). */
+export class ReleasingPrismaPg extends PrismaPg {
+  override async connect(): Promise<PgAdapter> {
+    return releaseOnFailedEnd(await super.connect());
+  }
+}
