@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaClient } from '@prisma/client';
-import { ReleasingPrismaPg } from './pg-adapter-fix.js';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { AppConfig } from '../../config/app-config.service.js';
 import { InFlightRequests } from '../lifecycle/in-flight.service.js';
 import { closeStep } from '../lifecycle/shutdown.js';
@@ -19,8 +19,7 @@ export const POOL_WAIT_MS = 4_000;
  */
 function clientOptions(connectionString: string, max: number) {
   return {
-    // transactions whose connection died still give their client back to the pool (pg-adapter-fix.ts)
-    adapter: new ReleasingPrismaPg({ connectionString, max, connectionTimeoutMillis: POOL_WAIT_MS }),
+    adapter: new PrismaPg({ connectionString, max, connectionTimeoutMillis: POOL_WAIT_MS }),
     transactionOptions: { maxWait: POOL_WAIT_MS + 2_000, timeout: 15_000 },
   };
 }
