@@ -74,8 +74,6 @@ function env(extra: Record<string, string>): Record<string, string> {
     SHUTDOWN_GRACE_MS: '10000',
     SHUTDOWN_DRAIN_MS: '5000',
     JOB_LOCK_MS: String(JOB_LOCK_MS),
-    // bookings made while Redis is down wait in the outbox for the sweep: every 5 s here instead of 30 s
-    OUTBOX_SWEEP_EVERY_MS: '5000',
     LOG_LEVEL: 'warn',
     ...extra,
   };
