@@ -1,5 +1,5 @@
 export declare const DEFAULT_CHROMIUM: string;
-export declare const BROWSER_TEST: string;
+export declare const BROWSER_TEST_FILE: string;
 export declare function runsBrowserTest(vitestArgs: string[]): boolean;
 export declare function ensureChromium(options?: {
   logFile?: string;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The file whose presence under test/ needs Chromium. */
-export const BROWSER_TEST = 'test/contract/swagger-ui.e2e-spec.ts';
+export const BROWSER_TEST_FILE = 'test/contract/swagger-ui.e2e-spec.ts';
 
 /** Whether a Vitest run with these arguments includes the browser test (no file filter, or one it matches). */
 export function runsBrowserTest(vitestArgs) {
@@ -20,7 +20,7 @@ export function runsBrowserTest(vitestArgs) {
     if (a === '-t' || a === '--testNamePattern' || a === '--project' || a === '--config' || a === '-c') i++;
     else if (!a.startsWith('-')) filters.push(a.replace(/^\.\//, ''));
   }
-  return filters.length === 0 || filters.some((f) => BROWSER_TEST.includes(f));
+  return filters.length === 0 || filters.some((f) => BROWSER_TEST_FILE.includes(f));
 }
 
 /** First executable `cmd` on PATH, or null. */
