@@ -38,18 +38,30 @@ describe('S5 backup: the key store is dumped beside the database, separately, wi
     rls = openRlsDb();
   });
   afterAll(async () => {
+    // other files share the database (the privacy tests open every stored key): leave none of ours
+    if (subjects.length) await rls?.sys.query('DELETE FROM subject_keys WHERE subject_id = ANY($1::uuid[])', [subjects]);
     await rls?.close();
     await t?.close();
     rmSync(uploadDir, { recursive: true, force: true });
   });
 
-  /** A subject key whose wrapped bytes carry a marker we can look for in the dumps. */
+  const subjects: string[] = [];
+  /** A real subject key (wrapped by the test master key, as the app makes them); its wrapped bytes are the marker we look for in the dumps. */
   async function subjectKeyWithMarker(): Promise<{ subject: string; marker: string }> {
     const subject = randomUUID();
-    const marker = `c0ffee${randomUUID().replace(/-/g, '')}`;
+    subjects.push(subject);
     await rls.sys.query(`INSERT INTO users (id, email, password_hash, updated_at) VALUES ($1, $2, 'x', now())`, [subject, `ks-${subject}@example.test`]);
-    await rls.sys.query(`INSERT INTO subject_keys (id, subject_id, encrypted_key, dek_iv, dek_auth_tag, key_version) VALUES ($1, $2, $3, 'i', 't', 'v1')`, [randomUUID(), subject, marker]);
-    return { subject, marker };
+    const { key, stored } = t.app.get(EnvelopeCrypto).newSubjectKey(subject);
+    key.fill(0);
+    await rls.sys.query(`INSERT INTO subject_keys (id, subject_id, encrypted_key, dek_iv, dek_auth_tag, key_version) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      randomUUID(),
+      subject,
+      stored.encryptedKey,
+      stored.dekIv,
+      stored.dekAuthTag,
+      stored.keyVersion,
+    ]);
+    return { subject, marker: stored.encryptedKey };
   }
 
   async function backup(app = t): Promise<{ id: string; status: string }> {
