@@ -142,42 +142,45 @@ export async function benchReports({ base, systemUrl, ownerUrl, apiPid, run, aut
     say(`R1: ${r1.requestsPerSec} req/s, p50 ${r1.p50Ms} ms, p99 ${r1.p99Ms} ms at the bench's connections; one connection: p50 ${r1Alone.p50Ms} ms, p99 ${r1Alone.p99Ms} ms (goal p99 < 50 ms)`);
 
     // ── R3 CSV of ROWS employees, streamed; the api's peak RSS from the kernel (VmHWM) ──
-    const big = (await timed(`company with ${ROWS} employees`, () => generateCompany(client, 'Bench Export Corp', ROWS))).r;
-    await analyze('ANALYZE employees, users');
-    const before = memOf(apiPid);
-    let sampledPeak = before.rss;
-    const sampler = setInterval(() => {
-      try {
-        sampledPeak = Math.max(sampledPeak, memOf(apiPid).rss);
-      } catch {}
-    }, 50);
-    const t0 = Date.now();
-    const res = await fetch(`${base}/api/reports/export-employee-usage?period=2025-06`, { headers: { authorization: `Bearer ${tokenFor(big.rh)}` } });
-    if (res.status !== 200) throw new Error(`R3 export answered ${res.status}`);
-    let bytes = 0;
-    let lines = 0;
-    for await (const chunk of res.body) {
-      bytes += chunk.length;
-      for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+    // BENCH_REPORT_SKIP_EXPORT=1: R1 only
+    if (!process.env.BENCH_REPORT_SKIP_EXPORT) {
+      const big = (await timed(`company with ${ROWS} employees`, () => generateCompany(client, 'Bench Export Corp', ROWS))).r;
+      await analyze('ANALYZE employees, users');
+      const before = memOf(apiPid);
+      let sampledPeak = before.rss;
+      const sampler = setInterval(() => {
+        try {
+          sampledPeak = Math.max(sampledPeak, memOf(apiPid).rss);
+        } catch {}
+      }, 50);
+      const t0 = Date.now();
+      const res = await fetch(`${base}/api/reports/export-employee-usage?period=2025-06`, { headers: { authorization: `Bearer ${tokenFor(big.rh)}` } });
+      if (res.status !== 200) throw new Error(`R3 export answered ${res.status}`);
+      let bytes = 0;
+      let lines = 0;
+      for await (const chunk of res.body) {
+        bytes += chunk.length;
+        for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+      }
+      const ms = Date.now() - t0;
+      clearInterval(sampler);
+      const after = memOf(apiPid);
+      const rows = lines - 7; // 5 comment lines, the blank line, the column header
+      figures.export = {
+        rows,
+        bytes,
+        seconds: +(ms / 1000).toFixed(1),
+        rowsPerSec: Math.round(rows / (ms / 1000)),
+        rssBeforeMb: mb(before.rss),
+        sampledPeakRssMb: mb(Math.max(sampledPeak, after.rss)),
+        // VmHWM: the kernel's high-water mark of the process since it started (R1 and the boot included)
+        peakRssMb: mb(after.hwm),
+      };
+      const x = figures.export;
+      say(`R3 CSV: ${rows} rows, ${mb(bytes)} MiB in ${x.seconds} s = ${x.rowsPerSec} rows/s; api RSS ${x.rssBeforeMb} MB before, ${x.sampledPeakRssMb} MB at most during the export; process peak (VmHWM) ${x.peakRssMb} MB (goal < 150 MB)`);
+      if (rows !== ROWS) throw new Error(`R3 export streamed ${rows} rows, expected ${ROWS}`);
+      results.push({ name: `GET /api/reports/export-employee-usage (R3 CSV, ${rows} rows)`, requestsPerSec: 0, p50Ms: ms, p99Ms: ms, total: 1, non2xx: 0, errors: 0, ok: true, rowsPerSec: x.rowsPerSec, peakRssMb: x.peakRssMb });
     }
-    const ms = Date.now() - t0;
-    clearInterval(sampler);
-    const after = memOf(apiPid);
-    const rows = lines - 7; // 5 comment lines, the blank line, the column header
-    figures.export = {
-      rows,
-      bytes,
-      seconds: +(ms / 1000).toFixed(1),
-      rowsPerSec: Math.round(rows / (ms / 1000)),
-      rssBeforeMb: mb(before.rss),
-      sampledPeakRssMb: mb(Math.max(sampledPeak, after.rss)),
-      // VmHWM: the kernel's high-water mark of the process since it started (R1 and the boot included)
-      peakRssMb: mb(after.hwm),
-    };
-    const x = figures.export;
-    say(`R3 CSV: ${rows} rows, ${mb(bytes)} MiB in ${x.seconds} s = ${x.rowsPerSec} rows/s; api RSS ${x.rssBeforeMb} MB before, ${x.sampledPeakRssMb} MB at most during the export; process peak (VmHWM) ${x.peakRssMb} MB (goal < 150 MB)`);
-    if (rows !== ROWS) throw new Error(`R3 export streamed ${rows} rows, expected ${ROWS}`);
-    results.push({ name: `GET /api/reports/export-employee-usage (R3 CSV, ${rows} rows)`, requestsPerSec: 0, p50Ms: ms, p99Ms: ms, total: 1, non2xx: 0, errors: 0, ok: true, rowsPerSec: x.rowsPerSec, peakRssMb: x.peakRssMb });
   } finally {
     await client.end();
     await owner.end();

@@ -9,9 +9,12 @@
 -- The owner is bound by FORCE RLS, and the OR of its policies (one with a sub-select) makes the planner
 -- estimate 1-2 rows for any scan of employees/users: plpgsql's cached generic plan then chose, at 10,000
 -- employees, a nested loop re-aggregating the whole view per employee (22 s measured) and JIT (0.5-1 s per
--- call). So: jit off for both; the page forces the per-row user lookup (OFFSET 0 lateral) so the walk
--- follows the new index; the totals are planned per call (EXECUTE … USING: a custom plan that sees the
--- company's real size, about 1 ms of planning).
+-- call), and even a custom plan joined the aggregated view by a nested loop (50 million comparisons,
+-- 12 s at 1,000,000 consultations). So: jit off for both, and plans that do not depend on row estimates —
+-- both drive from the company's employees (index), look their user up by primary key (an OFFSET 0 lateral
+-- cannot be turned into a join) and read their counters through the view's unique index (employee, period);
+-- the page walks the new index in report order and stops after offset + limit rows; the totals are planned
+-- per call (EXECUTE … USING: a custom plan that sees the company's size and picks its index).
 -- report_employee_usage() stays for R2, the exports and the company KPIs.
 
 CREATE INDEX employees_company_report_order_idx ON employees (company_id, last_name, first_name, id);
@@ -61,12 +64,11 @@ BEGIN
     SELECT count(*)::integer, (count(*) FILTER (WHERE u.is_active))::integer,
            COALESCE(sum(s.consultation_count), 0)::integer, COALESCE(sum(s.total_duration_seconds), 0)::bigint
     FROM employees e
-    JOIN users u ON u.id = e.user_id
-    LEFT JOIN (SELECT v.employee_id, sum(v.consultation_count) AS consultation_count,
-                      sum(v.total_duration_seconds) AS total_duration_seconds
-               FROM employee_usage_stats v
-               WHERE v.company_id = $1 AND v.period >= $2 AND v.period < $3
-               GROUP BY v.employee_id) s ON s.employee_id = e.id
+    JOIN LATERAL (SELECT u.is_active, u.deleted_at FROM users u WHERE u.id = e.user_id OFFSET 0) u ON true
+    LEFT JOIN LATERAL (SELECT sum(v.consultation_count) AS consultation_count,
+                              sum(v.total_duration_seconds) AS total_duration_seconds
+                       FROM employee_usage_stats v
+                       WHERE v.employee_id = e.id AND v.company_id = $1 AND v.period >= $2 AND v.period < $3) s ON true
     WHERE e.company_id = $1 AND u.deleted_at IS NULL
       AND ($4::text IS NULL OR lower(e.department) = lower($4::text))$q$
     USING p_company_id, p_from, p_to, p_department;
