@@ -15,7 +15,7 @@
 -- cannot be turned into a join) and read their counters through the view's unique index (employee, period);
 -- the page walks the new index in report order and stops after offset + limit rows; the totals are planned
 -- per call (EXECUTE … USING: a custom plan that sees the company's size and picks its index).
--- report_employee_usage() stays for R2, the exports and the company KPIs.
+-- report_employee_usage() stays for R2, the exports and the company KPIs, rewritten the same way (below).
 
 CREATE INDEX employees_company_report_order_idx ON employees (company_id, last_name, first_name, id);
 
