@@ -7,13 +7,16 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, ensureDependencies, prisma, runChild, say } from './common.mjs';
+import { ROOT, apiNodeFlags, ensureDependencies, prisma, runChild, say } from './common.mjs';
 
 const TAG = 'bench';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds per scenario
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const PORT = Number(process.env.BENCH_PORT ?? 38080);
 const WS_PORT = PORT + 1;
+// `npm run bench -- reports` (or `http`, `realtime`, several): only those scenario groups; none = all
+const SCENARIOS = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const wants = (group) => SCENARIOS.length === 0 || SCENARIOS.includes(group);
 
 let services;
 let dbName;
@@ -127,7 +130,7 @@ async function main() {
   const hex = (n) => crypto.randomBytes(n).toString('hex');
   const jwtSecret = hex(32);
   const fixtures = await seedDirectory(urls.systemUrl);
-  api = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+  api = spawn(process.execPath, [...apiNodeFlags(), path.join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', process.env.BENCH_API_LOGS ? 'inherit' : 'ignore', 'inherit'],
     env: {
@@ -190,7 +193,7 @@ async function main() {
   };
 
   await run(autocannon, 'warm-up', { url: `${base}/api/auth/me`, headers: auth, duration: 2 });
-  const results = [
+  const results = !wants('http') ? [] : [
     await run(autocannon, 'GET /health (unauthenticated)', { url: `${base}/health` }),
     await run(autocannon, 'GET /api/auth/me (authenticated, tenant-scoped)', { url: `${base}/api/auth/me`, headers: auth }),
     await run(autocannon, `GET /api/practitioners/search (${fixtures.practitioners.length} validated practitioners)`, { url: `${base}/api/practitioners/search?availableWithin=7`, headers: employeeAuth }),
@@ -198,9 +201,9 @@ async function main() {
     await run(autocannon, 'POST /api/consultations (CO1, distinct free slots)', { url: base, requests: [bookingRequest], amount: Number(process.env.BENCH_BOOKINGS ?? 600) }),
     await run(autocannon, 'GET /api/consultations/mine (CO2)', { url: `${base}/api/consultations/mine`, headers: { authorization: `Bearer ${bookingTokens[0]}` } }),
   ];
-  if (!process.env.BENCH_SKIP_REPORTS) results.push(...(await (await import('./bench/reports.mjs')).benchReports({ base, systemUrl: urls.systemUrl, apiPid: api.pid, run, autocannon, tokenFor })).results);
+  if (wants('reports') && !process.env.BENCH_SKIP_REPORTS) results.push(...(await (await import('./bench/reports.mjs')).benchReports({ base, systemUrl: urls.systemUrl, ownerUrl: urls.ownerUrl, apiPid: api.pid, run, autocannon, tokenFor })).results);
   const baseline = results[0];
-  for (const r of results) r.vsHealth = +(r.requestsPerSec / baseline.requestsPerSec).toFixed(2);
+  for (const r of results) r.vsHealth = wants('http') ? +(r.requestsPerSec / baseline.requestsPerSec).toFixed(2) : null;
 
   console.log(`\nbookings created: ${next} requested`);
   console.log(`\n| scenario | req/s | p50 ms | p99 ms | ratio to /health | non-2xx |\n|---|---|---|---|---|---|`);
@@ -210,7 +213,7 @@ async function main() {
     path.join(ROOT, 'bench-results', 'latest.json'),
     JSON.stringify({ at: new Date().toISOString(), node: process.version, connections: CONNECTIONS, durationSec: DURATION, results }, null, 2),
   );
-  if (!process.env.BENCH_SKIP_REALTIME) fs.writeFileSync(path.join(ROOT, 'bench-results', 'realtime.json'), JSON.stringify(await (await import('./bench/realtime.mjs')).runRealtimeBench({ urls, redisUrl: services.redisUrl, fixtures, basePort: PORT + 10 }), null, 2));
+  if (wants('realtime') && !process.env.BENCH_SKIP_REALTIME) fs.writeFileSync(path.join(ROOT, 'bench-results', 'realtime.json'), JSON.stringify(await (await import('./bench/realtime.mjs')).runRealtimeBench({ urls, redisUrl: services.redisUrl, fixtures, basePort: PORT + 10 }), null, 2));
   if (results.some((r) => !r.ok)) throw new Error('some requests failed during the benchmark (see non-2xx)');
 }
 
