@@ -1,11 +1,13 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { InFlightRequests } from '../lifecycle/in-flight.service.js';
 import { PrismaService, SystemPrismaService } from './prisma.service.js';
+import { RequestTransactionInterceptor } from './request-transaction.interceptor.js';
 import { TenantPrisma } from './tenant-prisma.service.js';
 
 @Global()
 @Module({
-  providers: [InFlightRequests, PrismaService, SystemPrismaService, TenantPrisma],
+  providers: [InFlightRequests, PrismaService, SystemPrismaService, TenantPrisma, { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor }],
   exports: [InFlightRequests, PrismaService, SystemPrismaService, TenantPrisma],
 })
 export class PrismaModule {}
