@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time by function and by package, so the README can
-// say where the time goes. Usage: node scripts/bench/profile-summary.mjs <file.cpuprofile> [top=25]
+// say where the time goes. Usage: node scripts/bench/profile-summary.mjs <file.cpuprofile> [top=25] [last seconds]
 import fs from 'node:fs';
 
 export function summarise(file, top = 25, lastSec = 0) {
