@@ -41,7 +41,7 @@ const ROLLBACK = Symbol('rollback');
  * good: whatever still queries afterwards (a stream, background work) runs one transaction per query.
  */
 export class RequestTransaction {
-  private open?: { client: Promise<TenantTx>; decide: (commit: boolean) => void; done: Promise<unknown> };
+  private open?: { client: Promise<TenantTx>; decide: (commit: boolean) => void; done: Promise<unknown>; at: number };
   private closed = false;
   /** Serialises savepoint blocks: two `tx(fn)` of one request run one after the other on its connection. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -81,7 +81,7 @@ export class RequestTransaction {
       });
     done.catch(() => undefined); // observed by finish(); never an unhandled rejection
     client.catch(() => undefined);
-    this.open = { client, decide, done };
+    this.open = { client, decide, done, at: Date.now() };
     return client;
   }
 
@@ -105,10 +105,22 @@ export class RequestTransaction {
     if (commit) for (const hook of hooks) hook();
   }
 
+  private async commitOpen(): Promise<void> {
+    const open = this.open!;
+    this.open = undefined;
+    const hooks = this.hooks.splice(0);
+    open.decide(true);
+    await open.done;
+    for (const hook of hooks) hook();
+  }
+
   /** Runs `fn` inside a savepoint: its failure undoes its statements only, and the request goes on. */
   async savepoint<T>(cls: ClsService, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     const depth = (cls.get(SAVEPOINT_DEPTH) as number | undefined) ?? 0;
     const run = async () => {
+      // a long request (an import of many rows) commits what it has done between two units, as each
+      // unit did on its own before, rather than running into the transaction timeout
+      if (depth === 0 && this.open && Date.now() - this.open.at > this.timeoutMs / 2) await this.commitOpen();
       const tx = await this.client();
       const name = `hz_sp_${++this.savepoints}`;
       await tx.$executeRawUnsafe(`SAVEPOINT ${name}`);
