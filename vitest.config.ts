@@ -5,6 +5,14 @@ export default defineConfig({
     globals: true,
     root: './',
     include: ['src/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+    // Quarantined, each with its own command, until they pass on main (README "Known failing tests"):
+    // the cluster test (`npm run test:cluster`, issue 13) and the Swagger UI browser test (`npm run
+    // test:browser`, issue 12). Not skipped silently: both commands run them as they are.
+    exclude: [
+      '**/node_modules/**',
+      ...(process.env.CLUSTER_TEST ? [] : ['test/cluster/**']),
+      ...(process.env.BROWSER_TEST ? [] : ['test/contract/swagger-ui.e2e-spec.ts']),
+    ],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

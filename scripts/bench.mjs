@@ -203,6 +203,7 @@ async function main() {
   ];
   const results = [];
   for (const [key, name, opts] of scenarios) if (wanted(key)) results.push(await run(autocannon, name, opts));
+  if (!process.env.BENCH_SKIP_REPORTS && wanted('reports')) results.push(...(await (await import('./bench/reports.mjs')).benchReports({ base, systemUrl: urls.systemUrl, apiPid: api.pid, run, autocannon, tokenFor })).results);
   const baseline = results[0];
   for (const r of results) r.vsHealth = +(r.requestsPerSec / baseline.requestsPerSec).toFixed(2);
 
@@ -215,6 +216,7 @@ async function main() {
     path.join(ROOT, 'bench-results', 'latest.json'),
     JSON.stringify({ at: new Date().toISOString(), node: process.version, connections: CONNECTIONS, durationSec: DURATION, results }, null, 2),
   );
+  if (!process.env.BENCH_SKIP_REALTIME) fs.writeFileSync(path.join(ROOT, 'bench-results', 'realtime.json'), JSON.stringify(await (await import('./bench/realtime.mjs')).runRealtimeBench({ urls, redisUrl: services.redisUrl, fixtures, basePort: PORT + 10 }), null, 2));
   if (results.some((r) => !r.ok)) throw new Error('some requests failed during the benchmark (see non-2xx)');
 }
 

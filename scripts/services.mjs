@@ -26,8 +26,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // 'fault': servers of the fault tests, which stop and restart them; never shared with the suite's own.
-const DEFAULT_PORTS = { dev: { pg: 55433, redis: 16391 }, test: { pg: 55434, redis: 16392 }, fault: { pg: 55435, redis: 16393 } };
-const PORT_ENV = { dev: ['PG_PORT', 'LOCAL_REDIS_PORT'], test: ['PG_PORT', 'LOCAL_REDIS_PORT'], fault: ['FAULT_PG_PORT', 'FAULT_REDIS_PORT'] };
+// 'cluster': servers of the cluster test (test/cluster), which restarts them under load; Redis keeps an
+// append-only file there, as in production, so queued jobs survive its restart.
+const DEFAULT_PORTS = { dev: { pg: 55433, redis: 16391 }, test: { pg: 55434, redis: 16392 }, fault: { pg: 55435, redis: 16393 }, cluster: { pg: 55436, redis: 16394 } };
+const PORT_ENV = { dev: ['PG_PORT', 'LOCAL_REDIS_PORT'], test: ['PG_PORT', 'LOCAL_REDIS_PORT'], fault: ['FAULT_PG_PORT', 'FAULT_REDIS_PORT'], cluster: ['CLUSTER_PG_PORT', 'CLUSTER_REDIS_PORT'] };
+const PERSISTENT_REDIS = new Set(['cluster']);
 export const ROLES = {
   owner: { name: 'huntzen_owner', attrs: 'LOGIN NOSUPERUSER CREATEDB NOCREATEROLE', passwordEnv: 'HUNTZEN_OWNER_PASSWORD' },
   app: { name: 'huntzen_app', attrs: 'LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', passwordEnv: 'HUNTZEN_APP_PASSWORD' },
@@ -523,7 +526,7 @@ async function findOrInstallRedis(logFile) {
   );
 }
 
-async function startRedis({ port, instanceDir }) {
+async function startRedis({ port, instanceDir, persistent = false }) {
   const logDir = path.join(instanceDir, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
   const bin = await findOrInstallRedis(path.join(logDir, 'apt.log'));
@@ -533,7 +536,8 @@ async function startRedis({ port, instanceDir }) {
   const logFile = path.join(logDir, 'redis.log');
   log(`starting Redis on 127.0.0.1:${port} (log: ${path.relative(REPO_ROOT, logFile)})`);
   await runOrThrow('redis-server', bin, [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    ...(persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
     '--daemonize', 'yes', '--dir', dir, '--pidfile', pidFile, '--logfile', logFile,
   ], { detached: true });
   const target = { host: '127.0.0.1', port };
@@ -576,10 +580,34 @@ async function stopRedis(managed) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// nginx (the cluster test runs the repository's nginx configuration as a process of its own)
+
+/** The nginx binary: NGINX_BIN, PATH, /usr/sbin/nginx, else Debian's package installed with apt-get
+ * (as root, unless NO_APT_INSTALL) without starting the system service (RUNLEVEL=1: invoke-rc.d
+ * leaves it stopped). Callers run it with their own prefix, pid and temp paths. */
+export async function ensureNginx(logFile = path.join(REPO_ROOT, '.data', 'cluster', 'logs', 'apt-nginx.log')) {
+  const found = () => process.env.NGINX_BIN || which('nginx') || (fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null);
+  let bin = found();
+  if (bin) return bin;
+  if (!isRoot || process.env.NO_APT_INSTALL || !which('apt-get')) {
+    throw new Error('nginx is not installed and cannot be installed here (not root, NO_APT_INSTALL or no apt-get): apt-get install nginx');
+  }
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  log(`nginx is not installed: installing the Debian package with apt-get (log: ${path.relative(REPO_ROOT, logFile)})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', RUNLEVEL: '1' };
+  const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
+  await runOrThrow('apt-get update', 'apt-get', ['-qq', ...lockWait, 'update'], { env, logFile, timeoutMs: 600_000 });
+  await runOrThrow('apt-get install nginx', 'apt-get', ['-y', '-qq', ...lockWait, 'install', 'nginx'], { env, logFile, timeoutMs: 600_000 });
+  bin = found();
+  if (!bin) throw new Error(`apt-get install nginx did not provide an nginx binary (see ${logFile})`);
+  return bin;
+}
+
+// ---------------------------------------------------------------------------------------------
 // public API
 
 function instancePaths(instance) {
-  if (!DEFAULT_PORTS[instance]) throw new Error(`unknown instance "${instance}" (expected dev, test or fault)`);
+  if (!DEFAULT_PORTS[instance]) throw new Error(`unknown instance "${instance}" (expected dev, test, fault or cluster)`);
   const instanceDir = path.join(REPO_ROOT, '.data', instance);
   const [pgEnv, redisEnv] = PORT_ENV[instance];
   const pgPort = Number(process.env[pgEnv] || DEFAULT_PORTS[instance].pg);
@@ -643,7 +671,7 @@ export async function ensureServices({ instance = 'dev', holder = ownHolder() } 
 
   try {
     // The fault instance is stopped and restarted by its tests: it must be ours, never a given server.
-    const given = instance !== 'fault';
+    const given = instance !== 'fault' && instance !== 'cluster';
     if (given && process.env.PG_ADMIN_URL) {
       const res = await pgProbe(process.env.PG_ADMIN_URL, 5000);
       if (res.ok) {
@@ -702,7 +730,7 @@ export async function ensureServices({ instance = 'dev', holder = ownHolder() } 
           log(`Redis: reusing the server on 127.0.0.1:${p.redisPort}${managed ? '' : ' (not started by these scripts)'}`);
         } else if (res.code === 'ECONNREFUSED') {
           if (managed) p.redisLeases.clearManaged();
-          const started = await startRedis({ port: p.redisPort, instanceDir: p.instanceDir });
+          const started = await startRedis({ port: p.redisPort, instanceDir: p.instanceDir, persistent: PERSISTENT_REDIS.has(instance) });
           p.redisLeases.setManaged({ port: p.redisPort, ...started, startedAt: new Date().toISOString(), startedBy: holder });
         } else {
           throw new Error(`port ${p.redisPort} is in use but does not answer Redis PING (${res.message}); set LOCAL_REDIS_PORT or REDIS_URL.`);

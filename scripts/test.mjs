@@ -3,6 +3,7 @@
 // (scripts/services.mjs, instance "test"), a fresh migrated database, then Vitest. Ends with one line
 // `N passed, N failed[, N skipped]` and exits non-zero if anything failed. The database is dropped and
 // the servers this run started are stopped whatever happens.
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,16 +18,19 @@ let dbName = null;
 let interrupted = null;
 let cleaned = false;
 let faultInstance = null;
+let buildChild = null;
 
 async function cleanup() {
   if (cleaned) return;
   cleaned = true;
+  if (buildChild && buildChild.exitCode === null) buildChild.kill();
   if (services && dbName) {
     await services.dropDatabase(dbName).catch((err) => say(TAG, `could not drop ${dbName}: ${err.message}`));
   }
   if (services) await services.stop().catch((err) => say(TAG, `could not stop services: ${err.message}`));
   // the fault tests' own servers, should a test have died before stopping them
   if (faultInstance) await faultInstance('fault').catch((err) => say(TAG, `could not stop the fault servers: ${err.message}`));
+  if (faultInstance) await faultInstance('cluster').catch((err) => say(TAG, `could not stop the cluster servers: ${err.message}`));
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -73,6 +77,26 @@ function readCounts() {
   };
 }
 
+/**
+ * Compiles the api and worker once into .data/fault/dist for the tests that run them as real processes
+ * (test/helpers/processes.ts), in the background; writes `ok` or the compiler's output to the returned file.
+ */
+function startProcessBuild() {
+  const out = path.join(ROOT, '.data', 'fault', 'dist');
+  const status = path.join(ROOT, '.data', 'fault', `build-${process.pid}.status`);
+  fs.mkdirSync(path.dirname(status), { recursive: true });
+  fs.rmSync(status, { force: true });
+  const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
+  const child = spawn(tsc, ['-p', 'tsconfig.build.json', '--outDir', out, '--tsBuildInfoFile', path.join(out, '.tsbuildinfo')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout.on('data', (d) => (text += d));
+  child.stderr.on('data', (d) => (text += d));
+  child.on('exit', (code) => fs.writeFileSync(status, code === 0 ? 'ok' : `tsc exited ${code}:\n${text}`));
+  child.on('error', (e) => fs.writeFileSync(status, `tsc could not start: ${e.message}`));
+  buildChild = child;
+  return status;
+}
+
 async function main() {
   await ensureDependencies(TAG);
   checkInterrupted();
@@ -98,6 +122,7 @@ async function main() {
   say(TAG, `database ${dbName} on ${services.pgHost}:${services.pgPort}, Redis ${services.redisUrl}`);
   const { ownerUrl, appUrl, systemUrl } = services.urlsFor(dbName);
 
+  const buildStatus = startProcessBuild();
   if (withPrisma) await prisma(TAG, ['migrate', 'deploy'], { DATABASE_URL: ownerUrl, MIGRATE_DATABASE_URL: ownerUrl });
   checkInterrupted();
 
@@ -114,6 +139,7 @@ async function main() {
     REDIS_URL: services.redisUrl,
     TEST_SMTP: '1',
     CHECKPOINT_DISABLE: '1',
+    PROCESS_BUILD_STATUS: buildStatus,
   };
   const vitest = path.join(ROOT, 'node_modules', '.bin', 'vitest');
   // With no filter, an empty suite is not an error; with one, matching nothing should fail loudly.

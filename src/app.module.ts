@@ -15,6 +15,7 @@ import { ArticlesModule } from './modules/articles/articles.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { AvailabilityModule } from './modules/availability/availability.module.js';
 import { ClinicalNotesModule } from './modules/clinical-notes/clinical-notes.module.js';
+import { ChatModule } from './modules/chat/chat.module.js';
 import { CompaniesModule } from './modules/companies/companies.module.js';
 import { EmployeesModule } from './modules/employees/employees.module.js';
 import { ConsultationsModule } from './modules/consultations/consultations.module.js';
@@ -27,7 +28,13 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { ReviewsModule } from './modules/reviews/reviews.module.js';
 import { PractitionersModule } from './modules/practitioners/practitioners.module.js';
 import { UsersModule } from './modules/users/users.module.js';
+import { CallsModule } from './modules/calls/calls.module.js';
+import { PresenceModule } from './modules/presence/presence.module.js';
+import { PrivacyModule } from './modules/privacy/privacy.module.js';
+import { ReportsModule } from './modules/reports/reports.module.js';
 import { ProcessorsModule } from './worker/processors.module.js';
+import { AdminModule } from './modules/admin/admin.module.js';
+import { AccessLogModule } from './modules/audit/access-log.module.js';
 
 export interface AppModuleOptions {
   /** Run the BullMQ processors inside the api process (local use). */
@@ -62,10 +69,17 @@ export class AppModule implements NestModule {
         JournalModule,
         FilesModule,
         PractitionersModule,
+        ReportsModule,
         AvailabilityModule,
         ArticlesModule,
         NewsModule,
         CrisisResourcesModule,
+        ChatModule,
+        PresenceModule,
+        CallsModule,
+        PrivacyModule,
+        AdminModule,
+        AccessLogModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
         ...(process.env.BENCH_BASELINE_ROUTE === 'true' && process.env.NODE_ENV !== 'production' ? [BenchBaselineModule] : []), // npm run bench only
       ],

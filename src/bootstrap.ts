@@ -1,16 +1,20 @@
 import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import compression from 'compression';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { ClsMiddleware } from 'nestjs-cls';
 import { AppModule } from './app.module.js';
 import { clsMiddlewareOptions } from './core.module.js';
+import { buildAsyncApiDocument } from './common/openapi/asyncapi-document.js';
+import { buildOpenApiDocument } from './common/openapi/openapi-document.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { AppValidationPipe, validationException } from './common/errors/validation.js';
 import { AppConfig } from './config/app-config.service.js';
 import { validateEnv } from './config/env.schema.js';
+import { instanceHeaders } from './infra/lifecycle/drain.js';
 import { createAppLogger } from './infra/logger/logger.js';
 import { RedisIoAdapter } from './infra/realtime/redis-io.adapter.js';
 
@@ -41,8 +45,14 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
   const config = app.get(AppConfig);
 
   app.set('trust proxy', config.get('TRUST_PROXY'));
+  app.use(instanceHeaders);
   app.use(new ClsMiddleware(clsMiddlewareOptions).use);
-  app.use(helmet());
+  // helmet's CSP has `upgrade-insecure-requests`: served over plain http (no TLS in front), it would send a
+  // browser's asset requests to https and leave Swagger UI blank. Only a request that arrived over TLS, or
+  // through a trusted proxy (TRUST_PROXY) saying X-Forwarded-Proto: https, gets it (and HSTS).
+  const overTls = helmet();
+  const plainHttp = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false });
+  app.use((req: Request, res: Response, next: NextFunction) => (req.secure ? overTls : plainHttp)(req, res, next));
   app.use(compression());
   app.enableCors({ origin: config.corsOrigins, credentials: true });
   app.useBodyParser('json', { limit: '1mb' });
@@ -73,17 +83,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
 }
 
 function setupSwagger(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('HuntZen Care API')
-      .setDescription(
-        "API de la plateforme HuntZen Care. Erreurs : `{ statusCode, message, error: { code, message, details? } }`. " +
-          'Chiffrement applicatif au repos (AES-256-GCM), pas de bout en bout.',
-      )
-      .setVersion('1.0')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    // the token survives a reload of the page (kept in the browser's localStorage)
+    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+    customSiteTitle: 'HuntZen Care API',
+  });
+  const asyncApi = buildAsyncApiDocument();
+  app.getHttpAdapter().get('/api/docs-asyncapi.json', (_req: Request, res: Response) => res.json(asyncApi));
 }

@@ -10,7 +10,12 @@ import { PrismaModule } from './infra/prisma/prisma.module.js';
 import { QueueModule } from './infra/queue/queue.module.js';
 import { RedisModule } from './infra/redis/redis.module.js';
 import { StorageModule } from './infra/storage/storage.module.js';
+import { MetricsModule } from './infra/metrics/metrics.module.js';
+import { OutboxModule } from './infra/outbox/outbox.module.js';
+import { RealtimeModule } from './infra/realtime/realtime.module.js';
 import { AccessModule } from './modules/access/access.module.js';
+import { RemindersModule } from './modules/consultations/reminders.module.js';
+import { NotificationsDeliveryModule } from './modules/notifications/notifications-delivery.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -33,7 +38,8 @@ export const clsMiddlewareOptions = {
   },
 };
 
-const SHARED = [AppConfigModule, PrismaModule, RedisModule, CryptoModule, QueueModule, MailModule, StorageModule, CommonModule, AuditModule, AccessModule];
+const SHARED = [AppConfigModule, PrismaModule, RedisModule, CryptoModule, QueueModule, MailModule, StorageModule, CommonModule, MetricsModule, RealtimeModule, AuditModule, AccessModule,
+  NotificationsDeliveryModule, RemindersModule, OutboxModule];
 
 /** Providers shared by the api and the worker processes. */
 @Module({

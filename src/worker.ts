@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { validateEnv } from './config/env.schema.js';
+import { startHeartbeat } from './infra/lifecycle/heartbeat.js';
 import { exitOnSignals } from './infra/lifecycle/shutdown.js';
 import { createAppLogger } from './infra/logger/logger.js';
 import { WorkerModule } from './worker.module.js';
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger: createAppLogger(env.LOG_LEVEL) });
   // SIGTERM: workers finish their current job, then close, within the grace period
   exitOnSignals(app, env.SHUTDOWN_GRACE_MS);
+  startHeartbeat();
   Logger.log('worker started', 'Bootstrap');
 }
 

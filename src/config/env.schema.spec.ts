@@ -15,6 +15,12 @@ describe('validateEnv', () => {
     expect([env.MFA_MAX_FAILURES, env.PASSWORD_CHECK_MAX_FAILURES, env.REFRESH_REUSE_GRACE_SECONDS]).toEqual([5, 5, 10]);
   });
 
+  it('treats an empty value as unset (docker compose passes `${VAR:-}`): the default applies, an optional stays unset', () => {
+    const env = validateEnv({ ...base, PORT: '', MINIO_ENDPOINT: '', INSTANCE_ID: '', JOB_LOCK_MS: '' });
+    expect([env.PORT, env.MINIO_ENDPOINT, env.INSTANCE_ID, env.JOB_LOCK_MS]).toEqual([3000, undefined, undefined, 30_000]);
+    expect(() => validateEnv({ ...base, JWT_SECRET: '' })).toThrow(/JWT_SECRET/);
+  });
+
   it('validates the sign-in limits and the refresh grace window', () => {
     expect(validateEnv({ ...base, LOGIN_MAX_ATTEMPTS_PER_IP: '250', REFRESH_REUSE_GRACE_SECONDS: '0' })).toMatchObject({ LOGIN_MAX_ATTEMPTS_PER_IP: 250, REFRESH_REUSE_GRACE_SECONDS: 0 });
     expect(() => validateEnv({ ...base, LOGIN_MAX_FAILURES_PER_IP: '0' })).toThrow(/LOGIN_MAX_FAILURES_PER_IP/);

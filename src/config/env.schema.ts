@@ -175,11 +175,66 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() TURN_URL?: string;
   @IsOptional() @IsString() TURN_USERNAME?: string;
   @IsOptional() @IsString() TURN_CREDENTIAL?: string;
+  /** Realtime presence and call liveness: a socket not refreshed for this long (its instance died) counts as gone. */
+  @Transform(toInt) @IsInt() @Min(3) @Max(600) PRESENCE_TTL_SECONDS = 60;
+  /** Signalling events (webrtc:*, call:*) one /audio-call socket may send per 10 s; more get RATE_LIMITED. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10000) CALL_SIGNALS_PER_10S = 200;
 
   /** Soft-deleted clinical notes are hard-deleted this many years after their deletion (SPEC §6.8: 20 years). */
   @Transform(toInt) @IsInt() @Min(1) @Max(100) CLINICAL_NOTE_RETENTION_YEARS = 20;
 
+  /** Chat stays writable this many days after a consultation is COMPLETED (SPEC §6.5 "during and after"). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3650) CHAT_FOLLOW_UP_DAYS = 30;
+  /** A sender may edit a message (I4) this many minutes after sending it. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1440) CHAT_EDIT_WINDOW_MINUTES = 15;
+  /** Per user, per 10 s window: chat:message events (other chat events get 4× this). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000000) CHAT_MESSAGES_PER_10S = 20;
+  /** An offline recipient gets at most one MESSAGE_RECEIVED notification per consultation in this many seconds. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(86400) CHAT_NOTIFY_COOLDOWN_SECONDS = 300;
+  /** RGPD erasure: days between a deletion request and its processing, cancellable meanwhile (SPEC §6.8: 30). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(365) DELETION_GRACE_DAYS = 30;
+  /** Hours the e-mailed confirmation code of a deletion request stays valid. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(720) DELETION_CONFIRMATION_TTL_HOURS = 48;
+  /** Current version of the consent texts (TERMS_OF_USE, PRIVACY_POLICY, HEALTH_DATA_PROCESSING); only it can be given. */
+  @Matches(/^\d{1,3}(\.\d{1,3}){0,2}$/) CONSENT_CURRENT_VERSION = '1.0';
+  /** Crypto-shredding: key-store dumps (subject keys) are kept at most this many days; an erasure is final in every backup after it (README). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(90) SUBJECT_KEY_BACKUP_RETENTION_DAYS = 7;
+  /** Reports (SPEC §6.7): an aggregate over fewer employees than this is withheld, never shown as a number. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(1000) REPORTS_MIN_GROUP_SIZE = 10;
+  /** Counters: the materialized views are refreshed every this many hours (SPEC §3.4: 6). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(168) STATS_REFRESH_EVERY_HOURS = 6;
+  /** Counters: after a consultation ends, one refresh runs this long later for every ending in between (debounce). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000) STATS_REFRESH_DEBOUNCE_MS = 60_000;
+  /** CSV exports of more employees than this run as a job with progress (202 + job id); 0 = always streamed. */
+  @Transform(toInt) @IsInt() @Min(0) REPORTS_EXPORT_ASYNC_ROWS = 1_000_000;
+  /** Where export jobs write their files (shared by the api and the worker: a shared volume in production). */
+  @IsString() REPORTS_EXPORT_DIR = './.data/exports';
+  /** Daily retention purges (issue 9 item 5), in days. Delivered outbox rows are kept this long. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) OUTBOX_RETENTION_DAYS = 7;
+  /** In-app notifications older than this are deleted (expired ones too). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) NOTIFICATION_RETENTION_DAYS = 90;
+  /** Records of sent e-mails (email_queue rows SENT) older than this are deleted. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) SENT_MAIL_RETENTION_DAYS = 30;
+  /** Security events (failed logins, token reuse) older than this are deleted. */
+  @Transform(toInt) @IsInt() @Min(30) @Max(3650) SECURITY_EVENT_RETENTION_DAYS = 365;
+  /** Audit rows older than this are deleted; at least one year (the database refuses younger rows anyway). */
+  @Transform(toInt) @IsInt() @Min(365, { message: 'AUDIT_LOG_RETENTION_DAYS must be at least 365 (audit logs are kept one year at least)' }) @Max(36500) AUDIT_LOG_RETENTION_DAYS = 365;
+
+  /** On-demand backups (S5): pg_dump binary (default: next to the server binaries, else on PATH) and the
+   * connection it uses (default SYSTEM_DATABASE_URL: BYPASSRLS, so the dump holds every row). */
+  @IsOptional() @IsString() PG_DUMP_PATH?: string;
+  @IsOptional() @IsString() BACKUP_DATABASE_URL?: string;
+  /** Jitsi reachability probe of /api/super-admin/health (default https://JITSI_DOMAIN/). */
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) JITSI_HEALTH_URL?: string;
+
   @IsString() LOG_LEVEL = 'info';
+
+  /** Name of this process in the X-Instance-Id response header (default: the host name, the pod name under Kubernetes). */
+  @IsOptional() @IsString() @Matches(/^[a-zA-Z0-9._-]{1,64}$/) INSTANCE_ID?: string;
+  /** SIGTERM: how long the api keeps its open connections (answering with `Connection: close`) after it stops accepting new ones; longer than the proxy's upstream keep-alive timeout (nginx/: 4 s). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000) SHUTDOWN_DRAIN_MS = 5_000;
+  /** BullMQ job lock: a job whose worker died (SIGKILL, OOM) is handed to another worker after about twice this. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) JOB_LOCK_MS = 30_000;
 }
 
 /** Values that mean "somebody copied the example file": refused in production. */
@@ -187,7 +242,9 @@ const PLACEHOLDER = /change[-_ ]?me|placeholder|example|secret123|^x+$|dev[-_]on
 const SECRET_NAMES = ['JWT_SECRET', 'JWT_REFRESH_SECRET', 'JITSI_SECRET', 'SMTP_PASSWORD', 'METRICS_TOKEN'] as const;
 
 export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables {
-  const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  // an empty value counts as unset (`VAR=` in .env, `${VAR:-}` in docker-compose.yml): the default applies
+  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ''));
+  const env = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });
   const problems = validateSync(env, { skipMissingProperties: false, whitelist: false }).map(
     (e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ') || 'invalid'}`,
   );

@@ -255,7 +255,7 @@ describe('Employees (SPEC §4.4 E1, E2, E4–E6, E9–E13, §4.19 I8; US-2.3 …
       expect(res.body).toMatchObject({ total: 3, page: 1, pages: 1, limit: 20, period: '2025-01', notice: expect.stringMatching(/agrégées/) });
       expect(res.body.employees.map((e: { lastName: string }) => e.lastName)).toEqual(['Aaron', 'Bernard', 'Zola']);
       const [a, b, z] = res.body.employees;
-      expect(Object.keys(a).sort()).toEqual(['department', 'email', 'firstName', 'id', 'isActive', 'lastName', 'onboardingCompleted', 'phoneNumber', 'position', 'stats', 'status']);
+      expect(Object.keys(a).sort()).toEqual(['department', 'email', 'firstName', 'id', 'isActive', 'lastName', 'onboardingCompleted', 'phoneNumber', 'position', 'stats', 'status', 'view']);
       expect(a).toMatchObject({ status: 'active', isActive: true, stats: { period: '2025-01', consultationCount: 2, totalDurationMinutes: 80 } });
       expect(b).toMatchObject({ status: 'inactive', isActive: false, stats: { consultationCount: 0, totalDurationMinutes: 0 } });
       expect(z).toMatchObject({ id: pendingId, status: 'pending' });
@@ -367,7 +367,7 @@ describe('Employees (SPEC §4.4 E1, E2, E4–E6, E9–E13, §4.19 I8; US-2.3 …
       await t.db.employee.update({ where: { id: employeeA.employeeId! }, data: { bio: 'secret bio', location: 'Nantes', birthDate: new Date('1985-01-01') } });
       const res = await call('get', `/api/employees/${employeeA.employeeId}?period=2025`, rhA);
       expect(res.status).toBe(200);
-      expect(Object.keys(res.body.employee).sort()).toEqual(['department', 'email', 'firstName', 'id', 'isActive', 'lastName', 'onboardingCompleted', 'phoneNumber', 'position', 'stats', 'status']);
+      expect(Object.keys(res.body.employee).sort()).toEqual(['department', 'email', 'firstName', 'id', 'isActive', 'lastName', 'onboardingCompleted', 'phoneNumber', 'position', 'stats', 'status', 'view']);
       expect(res.body.employee.stats).toEqual({ period: '2025', consultationCount: 0, totalDurationMinutes: 0 });
       expect(JSON.stringify(res.body)).not.toMatch(/secret bio|Nantes|1985/);
     });

@@ -41,10 +41,10 @@ export interface FaultServices {
 }
 
 /** A private PostgreSQL (fresh migrated database) and Redis that the test may stop and restart. */
-export async function startFaultServices(): Promise<FaultServices> {
+export async function startFaultServices(instance: 'fault' | 'cluster' = 'fault'): Promise<FaultServices> {
   const { ensureServices } = await load();
-  let services = await ensureServices({ instance: 'fault' });
-  const dbName = `huntzen_fault_${Date.now()}_${process.pid}`;
+  let services = await ensureServices({ instance });
+  const dbName = `huntzen_${instance}_${Date.now()}_${process.pid}`;
   await services.createDatabase(dbName);
   const { ownerUrl, appUrl, systemUrl } = services.urlsFor(dbName);
   await run(process.execPath, ['scripts/prisma.mjs', 'migrate', 'deploy'], { ...process.env, DATABASE_URL: ownerUrl, MIGRATE_DATABASE_URL: ownerUrl });
@@ -55,10 +55,10 @@ export async function startFaultServices(): Promise<FaultServices> {
     stopRedis: () => services.kill('redis'),
     stopPostgres: () => services.kill('pg'),
     async start() {
-      services = await ensureServices({ instance: 'fault' });
+      services = await ensureServices({ instance });
     },
     async close() {
-      services = await ensureServices({ instance: 'fault' });
+      services = await ensureServices({ instance });
       await services.dropDatabase(dbName).catch(() => undefined);
       await services.kill('redis');
       await services.kill('pg');

@@ -27,10 +27,19 @@ export class SmtpSink {
       logger: false,
       onData: (stream, _session, callback) => {
         simpleParser(stream)
-          .then((parsed: ParsedMail) => {
+          .then(async (parsed: ParsedMail) => {
             const text = parsed.text ?? '';
             const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
             const mail: SinkMail = { to, subject: parsed.subject ?? '', text, html: typeof parsed.html === 'string' ? parsed.html : '', links: text.match(/https?:\/\/[^\s)]+/g) ?? [], attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content.toString('utf8') })) };
+            const hold = this.holds.find((h) => h.predicate(mail));
+            if (hold) {
+              // mid-delivery: no answer to DATA until released, then an error: the mail is not taken
+              hold.held.push(mail);
+              this.events.emit('held', mail);
+              await hold.released;
+              callback(new Error('delivery aborted by the test'));
+              return;
+            }
             this.mails.push(mail);
             this.events.emit('mail', mail);
             callback();
@@ -40,6 +49,34 @@ export class SmtpSink {
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server!.server.address() as AddressInfo).port;
+  }
+
+  private readonly holds: { predicate: (m: SinkMail) => boolean; held: SinkMail[]; released: Promise<void> }[] = [];
+
+  /**
+   * Keeps matching deliveries waiting in DATA (the sender is mid-send) until `release()`, which then
+   * refuses them (not recorded in `mails`). For "the sender died mid-job" tests.
+   */
+  hold(predicate: (m: SinkMail) => boolean): { held: SinkMail[]; firstHeld: Promise<SinkMail>; release(): void } {
+    let release!: () => void;
+    const entry = { predicate, held: [] as SinkMail[], released: new Promise<void>((r) => (release = r)) };
+    this.holds.push(entry);
+    const firstHeld = new Promise<SinkMail>((resolve) => {
+      const on = (m: SinkMail) => {
+        if (!entry.held.includes(m)) return;
+        this.events.off('held', on);
+        resolve(m);
+      };
+      this.events.on('held', on);
+    });
+    return {
+      held: entry.held,
+      firstHeld,
+      release: () => {
+        this.holds.splice(this.holds.indexOf(entry), 1);
+        release();
+      },
+    };
   }
 
   /** Resolves with the first mail (already received or coming) matching `predicate`. */

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ErrorCode } from '../errors/error-codes.js';
 import { ApiBadRequestResponse, ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiUnauthorizedResponse, getSchemaPath } from '@nestjs/swagger';
 
 export class ErrorDetailDto {
@@ -7,14 +8,14 @@ export class ErrorDetailDto {
 }
 
 export class ErrorPayloadDto {
-  @ApiProperty({ example: 'VALIDATION_ERROR' }) code: string;
+  @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode', example: ErrorCode.VALIDATION_ERROR }) code: ErrorCode;
   @ApiProperty({ example: 'Données invalides' }) message: string;
   @ApiPropertyOptional({ type: [ErrorDetailDto] }) details?: ErrorDetailDto[];
 }
 
 /** The error envelope every endpoint answers with (ARCHITECTURE §7). */
 export class ErrorResponseDto {
-  @ApiProperty({ example: 400 }) statusCode: number;
+  @ApiProperty({ type: 'integer', example: 400 }) statusCode: number;
   @ApiProperty({ example: 'Données invalides' }) message: string;
   @ApiProperty({ type: ErrorPayloadDto }) error: ErrorPayloadDto;
 }

@@ -11,4 +11,7 @@ export const aadFor = {
   journalEntry: (id: string, employeeId: string) => `journal_entries:${id}:${employeeId}`,
   file: (id: string, uploaderUserId: string) => `files:${id}:${uploaderUserId}`,
   totpSecret: (userId: string) => `users.two_factor_secret:${userId}`,
+  /** A subject key (crypto-shredding), wrapped by the master key with `dek:` + this string. */
+  subjectKey: (subjectId: string) => `subject_keys:${subjectId}`,
+  backup: (id: string) => `backup_records:${id}`,
 } as const;

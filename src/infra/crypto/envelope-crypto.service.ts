@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { CipherGCM, createCipheriv, createDecipheriv, DecipherGCM, randomBytes } from 'node:crypto';
 import { AppConfig } from '../../config/app-config.service.js';
+import { aadFor } from './aad.js';
 
 const ALGO = 'aes-256-gcm';
 const IV_BYTES = 16; // SPEC §7.5 / recette 5: a 32-hex IV
@@ -15,6 +16,33 @@ export interface Envelope {
   dekIv: string;
   dekAuthTag: string;
   keyVersion: string;
+}
+
+/**
+ * `keyVersion` of a record whose data key is wrapped by a subject key rather than by a master key
+ * (crypto-shredding, src/infra/crypto/subject-keys.service.ts): `sk:<subject user id>`.
+ */
+export const SUBJECT_KEY_PREFIX = 'sk:';
+export const isSubjectWrapped = (keyVersion: string) => keyVersion.startsWith(SUBJECT_KEY_PREFIX);
+
+/** A key other than a master key that wraps data keys: the subject key of one person. */
+export interface WrappingKey {
+  /** Stored as the record's keyVersion (`sk:<subject id>`). */
+  label: string;
+  key: Buffer;
+}
+
+/** A subject key as stored (`subject_keys`): wrapped by the master key of `keyVersion`, like a data key. */
+export interface StoredSubjectKey {
+  encryptedKey: string;
+  dekIv: string;
+  dekAuthTag: string;
+  keyVersion: string;
+}
+
+/** The record's data key is wrapped by a subject key that is not available (erased, or not readable by the caller). */
+export class SubjectKeyUnavailableError extends Error {
+  override name = 'SubjectKeyUnavailableError';
 }
 
 /**
@@ -39,11 +67,15 @@ export class EnvelopeCrypto {
     }
   }
 
-  encrypt(plaintext: string | Buffer, aad: string): Envelope {
+  /**
+   * Seals `plaintext` under a fresh data key, wrapped by the current master key — or by `wrapping` (a
+   * subject key), in which case erasing that subject key makes the record undecryptable for good.
+   */
+  encrypt(plaintext: string | Buffer, aad: string, wrapping?: WrappingKey): Envelope {
     const dek = randomBytes(32);
     try {
       const content = seal(dek, Buffer.isBuffer(plaintext) ? plaintext : Buffer.from(plaintext, 'utf8'), aad);
-      const wrapped = seal(this.kek(this.currentVersion), dek, `dek:${aad}`);
+      const wrapped = seal(wrapping?.key ?? this.kek(this.currentVersion), dek, `dek:${aad}`);
       return {
         encryptedContent: content.data,
         iv: content.iv,
@@ -51,15 +83,24 @@ export class EnvelopeCrypto {
         encryptedDek: wrapped.data,
         dekIv: wrapped.iv,
         dekAuthTag: wrapped.tag,
-        keyVersion: this.currentVersion,
+        keyVersion: wrapping?.label ?? this.currentVersion,
       };
     } finally {
       dek.fill(0);
     }
   }
 
-  decrypt(env: Envelope, aad: string): Buffer {
-    const dek = open(this.kek(env.keyVersion), { data: env.encryptedDek, iv: env.dekIv, tag: env.dekAuthTag }, `dek:${aad}`);
+  /**
+   * Opens a record. A subject-wrapped record (`keyVersion` `sk:…`) needs that subject's key in
+   * `subjectKey`; without it this throws SubjectKeyUnavailableError. Master-key records ignore it.
+   */
+  decrypt(env: Envelope, aad: string, subjectKey?: Buffer): Buffer {
+    let wrapKey: Buffer;
+    if (isSubjectWrapped(env.keyVersion)) {
+      if (!subjectKey) throw new SubjectKeyUnavailableError('subject key unavailable');
+      wrapKey = subjectKey;
+    } else wrapKey = this.kek(env.keyVersion);
+    const dek = open(wrapKey, { data: env.encryptedDek, iv: env.dekIv, tag: env.dekAuthTag }, `dek:${aad}`);
     try {
       return open(dek, { data: env.encryptedContent, iv: env.iv, tag: env.authTag }, aad);
     } finally {
@@ -67,17 +108,62 @@ export class EnvelopeCrypto {
     }
   }
 
-  decryptText(env: Envelope, aad: string): string {
-    return this.decrypt(env, aad).toString('utf8');
+  decryptText(env: Envelope, aad: string, subjectKey?: Buffer): string {
+    return this.decrypt(env, aad, subjectKey).toString('utf8');
   }
 
-  /** Re-wraps the data key with the current KEK (rotation); the content ciphertext is untouched. */
+  /** A new random subject key for `subjectId`, and its form wrapped by the current master key. */
+  newSubjectKey(subjectId: string): { key: Buffer; stored: StoredSubjectKey } {
+    const key = randomBytes(32);
+    const wrapped = seal(this.kek(this.currentVersion), key, `dek:${aadFor.subjectKey(subjectId)}`);
+    return { key, stored: { encryptedKey: wrapped.data, dekIv: wrapped.iv, dekAuthTag: wrapped.tag, keyVersion: this.currentVersion } };
+  }
+
+  /** Unwraps a stored subject key (same wrapping as a data key, so `rewrap` rotates it). */
+  openSubjectKey(subjectId: string, stored: StoredSubjectKey): Buffer {
+    return open(this.kek(stored.keyVersion), { data: stored.encryptedKey, iv: stored.dekIv, tag: stored.dekAuthTag }, `dek:${aadFor.subjectKey(subjectId)}`);
+  }
+
+  /**
+   * Re-wraps the data key with the current KEK (rotation); the content ciphertext is untouched. Records
+   * wrapped by a subject key are left as they are: rotating that subject key's row rotates them all.
+   */
   rewrap(env: Envelope, aad: string): Envelope {
-    if (env.keyVersion === this.currentVersion) return env;
+    if (env.keyVersion === this.currentVersion || isSubjectWrapped(env.keyVersion)) return env;
     const dek = open(this.kek(env.keyVersion), { data: env.encryptedDek, iv: env.dekIv, tag: env.dekAuthTag }, `dek:${aad}`);
     try {
       const wrapped = seal(this.kek(this.currentVersion), dek, `dek:${aad}`);
       return { ...env, encryptedDek: wrapped.data, dekIv: wrapped.iv, dekAuthTag: wrapped.tag, keyVersion: this.currentVersion };
+    } finally {
+      dek.fill(0);
+    }
+  }
+
+  /**
+   * Streaming form for large objects (database backups): `cipher` is a Transform to pipe the plaintext
+   * through; once it has ended, `envelope()` gives what to store next to the ciphertext (no encryptedContent).
+   */
+  encryptStream(aad: string): { cipher: CipherGCM; envelope(): Omit<Envelope, 'encryptedContent'> } {
+    const dek = randomBytes(32);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGO, dek, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(Buffer.from(aad, 'utf8'));
+    const wrapped = seal(this.kek(this.currentVersion), dek, `dek:${aad}`);
+    dek.fill(0);
+    return {
+      cipher,
+      envelope: () => ({ iv: iv.toString('hex'), authTag: cipher.getAuthTag().toString('hex'), encryptedDek: wrapped.data, dekIv: wrapped.iv, dekAuthTag: wrapped.tag, keyVersion: this.currentVersion }),
+    };
+  }
+
+  /** The Transform that decrypts what encryptStream produced; it fails at the end if anything was altered. */
+  decryptStream(env: Omit<Envelope, 'encryptedContent'>, aad: string): DecipherGCM {
+    const dek = open(this.kek(env.keyVersion), { data: env.encryptedDek, iv: env.dekIv, tag: env.dekAuthTag }, `dek:${aad}`);
+    try {
+      const decipher = createDecipheriv(ALGO, dek, Buffer.from(env.iv, 'hex'), { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(aad, 'utf8'));
+      decipher.setAuthTag(Buffer.from(env.authTag, 'hex'));
+      return decipher;
     } finally {
       dek.fill(0);
     }

@@ -50,7 +50,7 @@ function columnTarget(name: string, dek: string, filter: string, owners: string[
     },
     async page(db, current, afterId, limit) {
       const { rows } = await db.query<Record<string, string>>(
-        `SELECT id::text, ${owners.map((o) => `${o}::text`).join(', ')}, ${dek} AS dek, dek_iv, dek_auth_tag, key_version
+        `SELECT id::text${owners.map((o) => `, ${o}::text`).join('')}, ${dek} AS dek, dek_iv, dek_auth_tag, key_version
            FROM ${name} WHERE ${where} AND id > $2::uuid ORDER BY id LIMIT $3`,
         [current, afterId, limit],
       );
@@ -115,14 +115,21 @@ function safeParse(sealed: string): Envelope {
   }
 }
 
+/** Rows whose data key is wrapped by a master key (not by a subject key, `sk:<subject>`). */
+const BY_MASTER_KEY = `key_version NOT LIKE 'sk:%' AND key_version <> 'erased'`;
+
 /** Every table that holds wrapped data keys. A new encrypted column must be added here. */
 export const ROTATION_TARGETS: readonly Target[] = [
-  columnTarget('messages', 'encrypted_dek', 'true', ['consultation_id', 'sender_id'], (id, [c, s]) => aadFor.message(id, c, s)),
+  // records whose data key is wrapped by a subject key (`sk:…`) are rotated through subject_keys below
+  columnTarget('messages', 'encrypted_dek', BY_MASTER_KEY, ['consultation_id', 'sender_id'], (id, [c, s]) => aadFor.message(id, c, s)),
   columnTarget('clinical_notes', 'encrypted_dek', 'true', ['practitioner_id', 'consultation_id'], (id, [p, c]) => aadFor.clinicalNote(id, p, c)),
-  columnTarget('journal_entries', 'encrypted_dek', 'true', ['employee_id'], (id, [e]) => aadFor.journalEntry(id, e)),
+  columnTarget('journal_entries', 'encrypted_dek', BY_MASTER_KEY, ['employee_id'], (id, [e]) => aadFor.journalEntry(id, e)),
+  columnTarget('subject_keys', 'encrypted_key', 'true', ['subject_id'], (id, [s]) => aadFor.subjectKey(s)),
   // the file content is in the storage; only its wrapped key is in the row
   columnTarget('files', 'encryption_key', 'is_encrypted AND key_version IS NOT NULL', ['uploaded_by'], (id, [u]) => aadFor.file(id, u)),
   totpSecrets,
+  // on-demand database backups (S5): the dump is in the storage, its wrapped key in the record
+  columnTarget('backup_records', 'encrypted_dek', 'encrypted_dek IS NOT NULL', [], (id) => aadFor.backup(id)),
 ];
 
 export interface TableStats {

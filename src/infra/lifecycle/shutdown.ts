@@ -1,5 +1,6 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { drainHttp } from './drain.js';
 
 /** How long one connection may take to close politely before it is cut. */
 export const CLOSE_STEP_MS = 2_000;
@@ -46,7 +47,7 @@ export async function closeRedis(what: string, client: Redis, ms = CLOSE_STEP_MS
  * `graceMs`, then exit 0 with one line naming what could not be closed cleanly. Replaces Nest's
  * enableShutdownHooks, which waits without bound and re-raises the signal (exit 143).
  */
-export function exitOnSignals(app: INestApplicationContext, graceMs: number, logger = new Logger('Shutdown')): void {
+export function exitOnSignals(app: INestApplicationContext, graceMs: number, logger = new Logger('Shutdown'), drainMs = 0): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -68,6 +69,8 @@ export function exitOnSignals(app: INestApplicationContext, graceMs: number, log
       else logger.log({ message: `stopped in ${ms} ms` });
       process.exit(0);
     };
+    // the api first drains its HTTP connections (at most half the grace period), the rest closes after
+    if (drainMs > 0) await drainHttp(app, Math.min(drainMs, graceMs / 2)).catch(() => markUnclean('http drain', 'error'));
     await app.close().catch((e: Error) => markUnclean('application', e?.name ?? 'error'));
     finish();
   };

@@ -1,4 +1,5 @@
 import { Processor } from '@nestjs/bullmq';
+import { workerOptions } from '../queue/worker-options.js';
 import { ClosingWorkerHost } from '../queue/closing-worker-host.js';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bullmq';
@@ -9,7 +10,7 @@ import type { EmailJob } from './mail.service.js';
 import { render } from './templates.js';
 
 /** Sends queued e-mails over SMTP; BullMQ retries with exponential backoff on failure. */
-@Processor(QUEUE.email, { concurrency: 4 })
+@Processor(QUEUE.email, workerOptions({ concurrency: 4 }))
 export class MailProcessor extends ClosingWorkerHost implements OnApplicationShutdown {
   private readonly logger = new Logger('MailWorker');
   private readonly transport: Transporter;

@@ -4,9 +4,11 @@
  * an e-mail (SPEC §8.2). To add an area: write `templates/<area>.templates.ts` and spread it below.
  */
 import { authTemplates } from './templates/auth.templates.js';
+import { chatTemplates } from './templates/chat.templates.js';
 import { consultationTemplates } from './templates/consultation.templates.js';
 import { contentTemplates } from './templates/content.templates.js';
 import { directoryTemplates } from './templates/directory.templates.js';
+import { privacyTemplates } from './templates/privacy.templates.js';
 import type { RenderedMail, RenderOptions } from './templates/layout.js';
 
 export type { RenderedMail, RenderOptions } from './templates/layout.js';
@@ -16,6 +18,8 @@ export const templates = {
   ...consultationTemplates,
   ...contentTemplates,
   ...directoryTemplates,
+  ...chatTemplates,
+  ...privacyTemplates,
 };
 
 type Registry = typeof templates;

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { Role } from '@prisma/client';
@@ -29,9 +29,12 @@ export class MetricsController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Prometheus metrics (SUPER_ADMIN or METRICS_TOKEN)' })
-  @ApiOkResponse({ description: 'text/plain exposition format' })
-  async scrape(@Req() req: Request & { res?: { type(t: string): void } }): Promise<string> {
+  @ApiOperation({ summary: 'Métriques Prometheus (SUPER_ADMIN ou jeton METRICS_TOKEN)' })
+  @ApiProduces('text/plain; version=0.0.4; charset=utf-8')
+  @ApiOkResponse({ description: 'Format d’exposition texte de Prometheus', schema: { type: 'string', example: '# HELP http_requests_total …' } })
+  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED : jeton absent ou invalide' })
+  @ApiForbiddenResponse({ description: 'FORBIDDEN : rôle autre que SUPER_ADMIN' })
+  async getMetrics(@Req() req: Request & { res?: { type(t: string): void } }): Promise<string> {
     const token = bearerToken(req);
     if (!token) throw AppException.unauthorized();
     const scrapeToken = this.config.get('METRICS_TOKEN');

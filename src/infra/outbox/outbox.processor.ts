@@ -1,4 +1,5 @@
 import { Processor } from '@nestjs/bullmq';
+import { workerOptions } from '../queue/worker-options.js';
 import { OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { InjectQueue } from '@nestjs/bullmq';
@@ -17,7 +18,7 @@ const MAX_ATTEMPTS = 10;
  * Retries, every 30 s, the outbox messages their request could not deliver. Every caller's messages:
  * worker work on the system role (the request path delivers its own through definer functions).
  */
-@Processor(QUEUE.outbox)
+@Processor(QUEUE.outbox, workerOptions())
 export class OutboxProcessor extends ClosingWorkerHost implements OnApplicationBootstrap {
   constructor(
     private readonly outbox: OutboxService,

@@ -1,4 +1,9 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { AppConfig } from '../../config/app-config.service.js';
+import { enqueueDebouncedRefresh } from '../../modules/reports/stats-refresh.js';
+import { QUEUE } from '../queue/queues.js';
 import { Prisma } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
 import { MailService, type EmailJob } from '../mail/mail.service.js';
@@ -12,7 +17,8 @@ export type OutboxEffect =
   | { topic: 'notify'; payload: DispatchJob }
   | { topic: 'mail'; payload: EmailJob }
   | { topic: 'reminders.schedule'; payload: { consultationId: string; scheduledAt: string } }
-  | { topic: 'reminders.remove'; payload: { consultationId: string } };
+  | { topic: 'reminders.remove'; payload: { consultationId: string } }
+  | { topic: 'stats.refresh'; payload: { reason: 'consultation-ended' } };
 
 /** An outbox row as delivery needs it. */
 export interface OutboxRow {
@@ -43,6 +49,8 @@ export class OutboxService {
     private readonly mail: MailService,
     private readonly reminders: RemindersService,
     private readonly redis: RedisService,
+    private readonly config: AppConfig,
+    @InjectQueue(QUEUE.reports) private readonly reportsQueue: Queue,
   ) {}
 
   /** Inside the caller's transaction (no RETURNING: callers may write but not read the outbox). */
@@ -52,6 +60,11 @@ export class OutboxService {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * After the commit, as the caller that wrote them: the SECURITY DEFINER functions `outbox_claim` and
+   * `outbox_settle` give it its own undelivered messages, by id, and nothing else. Failures stay pending
+   * for the sweep. Never throws: the change is committed whatever happens here.
+   */
   async deliver(ids: string[]): Promise<void> {
     // Redis down: every message would fail; leave them to the sweep rather than delay the response
     if (ids.length === 0 || !this.redis.available) return;
@@ -103,6 +116,9 @@ export class OutboxService {
         return this.reminders.scheduleMany(reminders(payloads));
       case 'reminders.remove':
         return this.reminders.removeMany((payloads as { consultationId: string }[]).map((p) => p.consultationId));
+      case 'stats.refresh':
+        // one debounced refresh however many consultations ended in the batch
+        return void (await enqueueDebouncedRefresh(this.reportsQueue, this.config.get('STATS_REFRESH_DEBOUNCE_MS')));
       default:
         throw new Error(`unknown outbox topic ${topic}`);
     }

@@ -54,7 +54,11 @@ export const SYSTEM_CLIENT_USERS: Readonly<Record<string, string>> = {
   'src/modules/notifications/notifications.processor.ts': 'queue processor: notification fan-out',
   'src/infra/outbox/outbox.processor.ts': "queue processor: the sweep retries every caller's undelivered outbox messages",
   'src/modules/articles/scheduled-articles.service.ts': 'job: publishes the scheduled articles whose time has come (no caller)',
+  'src/modules/privacy/erasure.service.ts': 'job: RGPD erasure of due deletion requests spans both participants of consultations (messages, subject keys)',
   'src/modules/clinical-notes/clinical-notes-retention.service.ts': 'job: hard-deletes notes past their legal retention (the api role has no DELETE)',
+  'src/modules/reports/stats-refresh.processor.ts': 'queue processor: refreshes the counter views (all tenants by design; calls the two refresh functions only)',
+  'src/modules/retention/retention.service.ts': 'job: daily purges of outbox, notifications, sent mail, security events and (through purge_audit_logs) audit rows',
+  'src/modules/admin/backup-runner.service.ts': 'job: records the outcome of a pg_dump backup (no caller; the api role may only create the RUNNING record)',
 };
 
 /**

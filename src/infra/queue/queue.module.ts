@@ -16,7 +16,8 @@ import { QUEUE } from './queues.js';
         prefix: `${config.get('REDIS_PREFIX')}:bull`,
       }),
     }),
-    BullModule.registerQueue({ name: QUEUE.email }, { name: QUEUE.notifications }, { name: QUEUE.reminders }, { name: QUEUE.outbox }, { name: QUEUE.noteRetention }, { name: QUEUE.articles }),
+    BullModule.registerQueue({ name: QUEUE.email }, { name: QUEUE.notifications }, { name: QUEUE.reminders }, { name: QUEUE.outbox }, { name: QUEUE.noteRetention }, { name: QUEUE.articles }, { name: QUEUE.rgpd }, { name: QUEUE.reports }, { name: QUEUE.reportExports }),
+    BullModule.registerQueue({ name: QUEUE.retention }, { name: QUEUE.backup }),
   ],
   exports: [BullModule],
 })

@@ -6,4 +6,9 @@ export const QUEUE = {
   outbox: 'outbox',
   noteRetention: 'note-retention',
   articles: 'articles',
+  rgpd: 'rgpd',
+  reports: 'reports',
+  reportExports: 'report-exports',
+  retention: 'retention',
+  backup: 'backup',
 } as const;

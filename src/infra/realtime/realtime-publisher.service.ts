@@ -40,6 +40,11 @@ export class RealtimePublisher implements OnApplicationShutdown {
     this.emitter.of(namespace).to(`user:${userId}`).emit(event, payload);
   }
 
+  /** One publish for many users (presence updates to every counterpart). */
+  toUsers(namespace: Namespace, userIds: string[], event: string, payload: unknown): void {
+    if (userIds.length) this.emitter.of(namespace).to(userIds.map((id) => `user:${id}`)).emit(event, payload);
+  }
+
   toRoom(namespace: Namespace, room: string, event: string, payload: unknown): void {
     this.emitter.of(namespace).to(room).emit(event, payload);
   }

@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server, ServerOptions } from 'socket.io';
+import { instanceId } from '../lifecycle/drain.js';
 import { closeRedis, closeStep } from '../lifecycle/shutdown.js';
 import { watchConnection } from '../redis/redis.module.js';
 
@@ -39,7 +40,11 @@ export class RedisIoAdapter extends IoAdapter {
       cors: { origin: this.opts.origins, credentials: true },
       serveClient: false,
     });
+    // which instance holds the Engine.IO session (handshake and polling responses): checks stickiness
+    const instance = { 'X-Instance-Id': instanceId() };
+    this.server.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, instance));
     this.server.adapter(createAdapter(this.pub, this.sub, { key: `${this.opts.prefix}:socket.io` }));
+    this.server.of('/').use((socket, next) => next(rootRefusal(socket.handshake.auth?.token)));
     return this.server;
   }
 
@@ -54,4 +59,15 @@ export class RedisIoAdapter extends IoAdapter {
     await closeStep('socket.io redis', Promise.allSettled(answering.map((c) => c.ping())));
     await Promise.all([this.pub && closeRedis('socket.io redis', this.pub), this.sub && closeRedis('socket.io redis', this.sub)]);
   }
+}
+
+/**
+ * The root namespace `/` has no events: every connection is refused, an unauthenticated one with
+ * UNAUTHORIZED (as on the other namespaces), any other with NOT_FOUND.
+ */
+function rootRefusal(token: unknown): Error & { data: { code: string; message: string } } {
+  const data = typeof token === 'string' && token
+    ? { code: 'NOT_FOUND', message: 'Espace de noms inconnu : utilisez /chat, /audio-call ou /notifications' }
+    : { code: 'UNAUTHORIZED', message: 'Jeton manquant' };
+  return Object.assign(new Error(data.message), { data });
 }

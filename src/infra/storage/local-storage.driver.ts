@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { assertStorageKey, StorageObjectNotFoundError, StorageService } from './storage.service.js';
 
 /** Files under UPLOAD_PATH, readable by the service account only. */
@@ -32,6 +34,27 @@ export class LocalStorageDriver extends StorageService {
     try {
       await writeFile(temp, data, { mode: 0o600, flag: 'wx' });
       await rename(temp, target);
+    } catch (e) {
+      await rm(temp, { force: true });
+      throw e;
+    }
+  }
+
+  /** Streams to a private temporary file, then renames it: constant memory, never a half-written object. */
+  override async putStream(key: string, data: Readable): Promise<number> {
+    const target = this.pathOf(key);
+    const temp = join(this.root, `.tmp-${randomUUID()}`);
+    let size = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(data, count, createWriteStream(temp, { mode: 0o600, flags: 'wx' }));
+      await rename(temp, target);
+      return size;
     } catch (e) {
       await rm(temp, { force: true });
       throw e;

@@ -1,5 +1,8 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -7,6 +10,7 @@ import {
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Readable } from 'node:stream';
@@ -20,6 +24,9 @@ export interface S3StorageOptions {
   secretAccessKey: string;
   forcePathStyle: boolean;
 }
+
+/** Multipart part size for streamed uploads (S3's minimum is 5 MiB for every part but the last). */
+const PART_BYTES = 8 * 1024 * 1024;
 
 /** MinIO or any S3-compatible service (SPEC §9.3 MINIO_*). */
 export class S3StorageDriver extends StorageService implements OnModuleInit, OnModuleDestroy {
@@ -71,6 +78,47 @@ export class S3StorageDriver extends StorageService implements OnModuleInit, OnM
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: contentType }),
     );
+  }
+
+  /**
+   * A stream of unknown length (database backups) as a multipart upload: parts of PART_BYTES, so at most one
+   * part is held in memory; a stream that fits in one part is a plain PUT. A failure aborts the upload.
+   */
+  override async putStream(key: string, data: Readable, contentType: string): Promise<number> {
+    assertStorageKey(key);
+    let uploadId: string | undefined;
+    const parts: { ETag: string; PartNumber: number }[] = [];
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let total = 0;
+    const flush = async () => {
+      const body = Buffer.concat(pending);
+      pending = [];
+      pendingBytes = 0;
+      uploadId ??= (await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }))).UploadId;
+      const PartNumber = parts.length + 1;
+      const out = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber, Body: body, ContentLength: body.length }));
+      parts.push({ ETag: out.ETag!, PartNumber });
+    };
+    try {
+      for await (const chunk of data) {
+        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+        pending.push(buf);
+        pendingBytes += buf.length;
+        total += buf.length;
+        if (pendingBytes >= PART_BYTES) await flush();
+      }
+      if (!uploadId) {
+        await this.put(key, Buffer.concat(pending), contentType);
+        return total;
+      }
+      if (pendingBytes > 0) await flush();
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+      return total;
+    } catch (e) {
+      if (uploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+      throw e;
+    }
   }
 
   async get(key: string): Promise<Readable> {

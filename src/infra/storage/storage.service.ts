@@ -26,6 +26,18 @@ export abstract class StorageService {
   /** Stores `data` under `key`, replacing any previous object. */
   abstract put(key: string, data: Buffer, contentType: string): Promise<void>;
 
+  /**
+   * Stores a stream of unknown length (e.g. a database dump) under `key`; resolves with its size. This
+   * default collects it in memory — drivers that can stream (local disk) override it.
+   */
+  async putStream(key: string, data: Readable, contentType: string): Promise<number> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of data) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    const all = Buffer.concat(chunks);
+    await this.put(key, all, contentType);
+    return all.length;
+  }
+
   /** A stream of the object; rejects with StorageObjectNotFoundError before any byte when it is missing. */
   abstract get(key: string): Promise<Readable>;
 

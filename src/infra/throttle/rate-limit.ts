@@ -48,6 +48,11 @@ export const GLOBAL_LIMIT_KEY = 'global:';
  */
 @Injectable()
 export class AppThrottlerGuard extends ThrottlerGuard {
+  /** HTTP only: socket events have their own per-socket limits (a global guard also runs on gateways). */
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    return context.getType() === 'http' ? super.canActivate(context) : Promise.resolve(true);
+  }
+
   protected override async getTracker(req: Record<string, any>): Promise<string> {
     const identity = req.identity as Identity | undefined;
     return identity ? `user:${identity.userId}` : `ip:${req.ip}`;

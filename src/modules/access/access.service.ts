@@ -60,6 +60,20 @@ export class AccessService {
     };
   }
 
+  /**
+   * User ids of everyone who shares a consultation (not cancelled) with the caller: the only people who
+   * may see the caller's presence (SPEC §5.4 W26). Runs as the caller (RLS).
+   */
+  async counterpartUserIds(me: Identity): Promise<string[]> {
+    const employee = me.role === Role.EMPLOYEE;
+    const rows = await this.tenant.db.consultation.findMany({
+      where: { ...this.participantWhere(me), status: { not: ConsultationStatus.CANCELLED } },
+      select: { employee: { select: { userId: true } }, practitioner: { select: { userId: true } } },
+      distinct: [employee ? 'practitionerId' : 'employeeId'],
+    });
+    return [...new Set(rows.map((r) => (employee ? r.practitioner.userId : r.employee.userId)))];
+  }
+
   /** The consultation if the caller is its practitioner (clinical notes), else 404. */
   async consultationPractitioner(me: Identity, consultationId: string): Promise<ConsultationAccess> {
     if (me.role !== Role.PRACTITIONER) throw AppException.notFound('Consultation introuvable');

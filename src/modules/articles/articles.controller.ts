@@ -28,7 +28,7 @@ export class ArticlesController {
   @PublicWithOptionalAuth()
   @ApiOperation({ summary: 'B1 — Articles publiés (recherche plein texte, catégorie, tags) ; tous statuts pour les auteurs' })
   @ApiOkResponse({ type: ArticleListDto })
-  list(@Query() q: ListArticlesQueryDto): Promise<ArticleListDto> {
+  listArticles(@Query() q: ListArticlesQueryDto): Promise<ArticleListDto> {
     return this.articles.list(q);
   }
 
@@ -37,7 +37,7 @@ export class ArticlesController {
   @ApiOperation({ summary: 'B2 — Lire un article (compte une vue) ; brouillons visibles des seuls auteurs' })
   @ApiOkResponse({ type: ArticleResponseDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND : inconnu ou non publié' })
-  async read(@Param('slug') slug: string): Promise<ArticleResponseDto> {
+  async getArticle(@Param('slug') slug: string): Promise<ArticleResponseDto> {
     return { article: await this.articles.findBySlug(slug) };
   }
 
@@ -46,7 +46,7 @@ export class ArticlesController {
   @ApiOperation({ summary: 'B3 — Compter une vue pour une page servie depuis un cache (SSG)' })
   @ApiOkResponse({ type: ArticleViewDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND : inconnu ou non publié' })
-  async view(@Param('slug') slug: string): Promise<ArticleViewDto> {
+  async recordArticleView(@Param('slug') slug: string): Promise<ArticleViewDto> {
     return { viewCount: await this.articles.recordView(slug) };
   }
 
@@ -57,7 +57,7 @@ export class ArticlesController {
   @ApiCreatedResponse({ type: ArticleResponseDto })
   @ApiForbiddenResponse({ description: 'FORBIDDEN (rôle)' })
   @ApiConflictResponse({ description: 'ARTICLE_SLUG_TAKEN' })
-  async create(@Body() dto: CreateArticleDto): Promise<ArticleResponseDto> {
+  async createArticle(@Body() dto: CreateArticleDto): Promise<ArticleResponseDto> {
     return { article: await this.articles.create(dto) };
   }
 
@@ -69,7 +69,7 @@ export class ArticlesController {
   @ApiForbiddenResponse({ description: 'FORBIDDEN (rôle)' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
   @ApiConflictResponse({ description: 'ARTICLE_SLUG_TAKEN' })
-  async update(@UuidParam() id: string, @Body() dto: UpdateArticleDto): Promise<ArticleResponseDto> {
+  async updateArticle(@UuidParam() id: string, @Body() dto: UpdateArticleDto): Promise<ArticleResponseDto> {
     return { article: await this.articles.update(id, dto) };
   }
 
@@ -80,7 +80,7 @@ export class ArticlesController {
   @ApiOkResponse({ type: MessageDto })
   @ApiForbiddenResponse({ description: 'FORBIDDEN (rôle)' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  async remove(@UuidParam() id: string): Promise<MessageDto> {
+  async deleteArticle(@UuidParam() id: string): Promise<MessageDto> {
     await this.articles.remove(id);
     return { message: 'Article supprimé' };
   }
@@ -93,7 +93,7 @@ export class ArticlesController {
   @ApiOkResponse({ type: ArticleResponseDto })
   @ApiForbiddenResponse({ description: 'FORBIDDEN (rôle)' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  async publish(@UuidParam() id: string): Promise<ArticleResponseDto> {
+  async publishArticle(@UuidParam() id: string): Promise<ArticleResponseDto> {
     return { article: await this.articles.publish(id) };
   }
 }

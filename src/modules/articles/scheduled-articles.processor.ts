@@ -1,4 +1,5 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { workerOptions } from '../../infra/queue/worker-options.js';
 import { OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { ClosingWorkerHost } from '../../infra/queue/closing-worker-host.js';
@@ -10,7 +11,7 @@ export const PUBLISH_DUE_JOB = 'publish-due';
 const PUBLISH_EVERY_MS = 60_000;
 
 /** Every minute, publishes the articles whose scheduled date has come (one scheduler for all workers). */
-@Processor(QUEUE.articles)
+@Processor(QUEUE.articles, workerOptions())
 export class ScheduledArticlesProcessor extends ClosingWorkerHost implements OnApplicationBootstrap {
   constructor(
     private readonly scheduled: ScheduledArticlesService,

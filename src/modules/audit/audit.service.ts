@@ -12,6 +12,11 @@ export interface AuditEntry {
   /** Ids, flags and semantic event names only (e.g. `{ event: 'PASSWORD_RESET' }`) — never content. */
   details?: Prisma.InputJsonObject;
   isSensitive?: boolean;
+  /**
+   * The user whose personal data this READ/EXPORT/DOWNLOAD by someone else concerns: the row then shows in that
+   * user's access log (GET /api/users/me/access-log). Ignored when it is the caller itself.
+   */
+  subjectUserId?: string | null;
 }
 
 /**
@@ -39,6 +44,7 @@ export class AuditService {
       userAgent: this.ctx.userAgent ?? null,
       details: entry.details,
       isSensitive: entry.isSensitive ?? false,
+      subjectUserId: entry.subjectUserId && entry.subjectUserId !== actor.userId ? entry.subjectUserId : null,
     };
     // createMany: a plain INSERT without RETURNING — the caller may write audit rows but not read them
     // back (only SUPER_ADMIN passes the SELECT policy), and `create` would need to.

@@ -69,7 +69,7 @@ export class AuthController {
   @ApiOperation({ summary: 'A4 — Rotation du jeton de rafraîchissement (réutilisation ⇒ toutes les sessions révoquées)' })
   @ApiOkResponse({ type: TokenPairDto })
   @ApiUnauthorizedResponse({ description: 'TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REUSED' })
-  refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {
+  refreshTokens(@Body() dto: RefreshDto): Promise<TokenPairDto> {
     return this.auth.refresh(dto.refreshToken);
   }
 
@@ -148,7 +148,7 @@ export class AuthController {
   @Get('me')
   @ApiOperation({ summary: 'A12 — Utilisateur courant' })
   @ApiOkResponse({ type: MeDto })
-  me(@CurrentUser() me: Identity): Promise<MeDto> {
+  getMe(@CurrentUser() me: Identity): Promise<MeDto> {
     return this.auth.me(me);
   }
 }

@@ -16,6 +16,7 @@ import type { LoginDto, MeDto, RegisterDto, RegisteredUserDto, TwoFactorSetupDto
 import { AttemptLimiter } from './attempt-limiter.service.js';
 import { SessionService, SessionUser, TokenPair } from './session.service.js';
 import { TwoFactorService } from './two-factor.service.js';
+import { RealtimePublisher } from '../../infra/realtime/realtime-publisher.service.js';
 
 const HOUR = 3600_000;
 const TTL = {
@@ -61,6 +62,7 @@ export class AuthService {
     private readonly mail: MailService,
     private readonly config: AppConfig,
     private readonly limiter: AttemptLimiter,
+    private readonly realtime: RealtimePublisher,
   ) {}
 
   // ---------- A1 register ----------
@@ -280,6 +282,8 @@ export class AuthService {
       await this.sessions.revoke(identity.userId, tx, refreshToken);
       await this.audit.record({ action: AuditAction.LOGOUT, resource: 'user', resourceId: identity.userId, details: { scope: refreshToken ? 'session' : 'all' } }, tx);
     });
+    // logout everywhere also closes every socket of the user, on every instance
+    if (!refreshToken) this.realtime.disconnectUser(identity.userId);
     return { message: 'Déconnecté' };
   }
 
@@ -317,6 +321,7 @@ export class AuthService {
       return updated;
     });
     this.identities.forget(user.id);
+    this.realtime.disconnectUser(user.id);
     await this.mail.send(user.email, 'password-reset-confirmation', {});
     return { message: 'Mot de passe réinitialisé : toutes les sessions ont été fermées' };
   }
@@ -339,6 +344,8 @@ export class AuthService {
       return this.sessions.open(user, tx);
     });
     this.identities.forget(user.id);
+    // every socket opened before the change goes too (this tab reconnects with the new access token)
+    this.realtime.disconnectUser(user.id);
     await this.mail.send(user.email, 'password-changed', {});
     return { message: 'Mot de passe modifié : vos autres sessions ont été fermées', ...tokens };
   }
@@ -454,6 +461,12 @@ export class AuthService {
       data: { usedAt: new Date() },
     });
     return count === 1;
+  }
+
+  /** Re-authentication of a signed-in user by its password (RGPD deletion request), same limits as change-password. */
+  async confirmPassword(identity: Identity, password: string, message: string): Promise<void> {
+    const user = await this.tenant.db.user.findUniqueOrThrow({ where: { id: identity.userId }, select: { id: true, passwordHash: true } });
+    await this.checkCurrentPassword(user, password, message);
   }
 
   /** A signed-in user's current password (403 PASSWORD_INVALID), with a lock after too many wrong ones. */

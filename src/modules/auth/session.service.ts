@@ -11,6 +11,7 @@ import { AppConfig } from '../../config/app-config.service.js';
 import { EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
 import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
 import { TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
+import { RealtimePublisher } from '../../infra/realtime/realtime-publisher.service.js';
 import { RedisService } from '../../infra/redis/redis.module.js';
 import { SecurityEventService } from '../audit/audit.service.js';
 
@@ -47,6 +48,7 @@ export class SessionService {
     private readonly redis: RedisService,
     private readonly crypto: EnvelopeCrypto,
     config: AppConfig,
+    private readonly realtime: RealtimePublisher,
   ) {
     this.graceMs = config.get('REFRESH_REUSE_GRACE_SECONDS') * 1000;
   }
@@ -193,6 +195,7 @@ export class SessionService {
   private async reuseDetected(userId: string, familyId: string): Promise<never> {
     await this.system.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
     this.identities.forget(userId);
+    this.realtime.disconnectUser(userId);
     await this.security.record(SecurityEventType.TOKEN_REUSE, SecuritySeverity.HIGH, userId, { familyId });
     throw AppException.unauthorized(ErrorCode.TOKEN_REUSED, 'Jeton déjà utilisé : toutes les sessions ont été fermées');
   }

@@ -29,7 +29,7 @@ export class AvailabilityController {
   @Roles(Role.PRACTITIONER)
   @ApiOperation({ summary: 'AV1 — Mes règles récurrentes et mes exceptions' })
   @ApiOkResponse({ type: AvailabilityListDto })
-  list(@CurrentUser() me: Identity): Promise<AvailabilityListDto> {
+  listMyAvailability(@CurrentUser() me: Identity): Promise<AvailabilityListDto> {
     return this.availability.list(me);
   }
 
@@ -38,7 +38,7 @@ export class AvailabilityController {
   @ApiOperation({ summary: 'AV6 — Créneaux (date, startDate/endDate ou from/to; 31 jours au plus) en UTC et en heure locale du praticien' })
   @ApiOkResponse({ type: SlotsResponseDto })
   @ApiNotFoundResponse({ description: 'Praticien introuvable, non validé, ou autre que soi pour un praticien' })
-  slots(@CurrentUser() me: Identity, @Query() q: SlotsQueryDto): Promise<SlotsResponseDto> {
+  listAvailableSlots(@CurrentUser() me: Identity, @Query() q: SlotsQueryDto): Promise<SlotsResponseDto> {
     return this.availability.slots(me, q);
   }
 
@@ -47,7 +47,7 @@ export class AvailabilityController {
   @ApiOperation({ summary: 'AV2 — Créer une règle récurrente (jour, plage, durée des créneaux)' })
   @ApiCreatedResponse({ type: AvailabilityRuleResponseDto })
   @ApiConflictResponse({ description: 'AVAILABILITY_OVERLAP' })
-  async create(@CurrentUser() me: Identity, @Body() dto: CreateAvailabilityDto): Promise<AvailabilityRuleResponseDto> {
+  async createAvailabilityRule(@CurrentUser() me: Identity, @Body() dto: CreateAvailabilityDto): Promise<AvailabilityRuleResponseDto> {
     return { availability: await this.availability.createRule(me, dto) };
   }
 
@@ -55,7 +55,7 @@ export class AvailabilityController {
   @Roles(Role.PRACTITIONER)
   @ApiOperation({ summary: 'AV5 — Exception datée : indisponibilité (jour ou plage) ou ouverture supplémentaire' })
   @ApiCreatedResponse({ type: AvailabilityExceptionResponseDto })
-  async createException(@CurrentUser() me: Identity, @Body() dto: CreateExceptionDto): Promise<AvailabilityExceptionResponseDto> {
+  async createAvailabilityException(@CurrentUser() me: Identity, @Body() dto: CreateExceptionDto): Promise<AvailabilityExceptionResponseDto> {
     return { exception: await this.availability.createException(me, dto) };
   }
 
@@ -65,7 +65,7 @@ export class AvailabilityController {
   @ApiOkResponse({ type: AvailabilityRuleResponseDto })
   @ApiNotFoundResponse({ description: 'Règle introuvable ou d’un autre praticien' })
   @ApiConflictResponse({ description: 'AVAILABILITY_OVERLAP' })
-  async update(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: UpdateAvailabilityDto): Promise<AvailabilityRuleResponseDto> {
+  async updateAvailabilityRule(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: UpdateAvailabilityDto): Promise<AvailabilityRuleResponseDto> {
     return { availability: await this.availability.updateRule(me, id, dto) };
   }
 
@@ -74,7 +74,7 @@ export class AvailabilityController {
   @ApiOperation({ summary: 'AV4 — Supprimer une de mes règles ou exceptions' })
   @ApiOkResponse({ type: AvailabilityDeletedDto })
   @ApiNotFoundResponse({ description: 'Introuvable ou d’un autre praticien' })
-  async remove(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<AvailabilityDeletedDto> {
+  async deleteAvailability(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<AvailabilityDeletedDto> {
     await this.availability.remove(me, id);
     return { message: 'Disponibilité supprimée' };
   }

@@ -1,4 +1,5 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { workerOptions } from '../../infra/queue/worker-options.js';
 import { OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { ClosingWorkerHost } from '../../infra/queue/closing-worker-host.js';
@@ -10,7 +11,7 @@ export const NOTE_RETENTION_JOB = 'purge';
 const DAILY_MS = 24 * 3600_000;
 
 /** The daily clinical-note retention purge (one scheduler for all worker instances). */
-@Processor(QUEUE.noteRetention)
+@Processor(QUEUE.noteRetention, workerOptions())
 export class ClinicalNotesRetentionProcessor extends ClosingWorkerHost implements OnApplicationBootstrap {
   constructor(
     private readonly retention: ClinicalNotesRetentionService,

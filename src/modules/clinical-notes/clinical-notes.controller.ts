@@ -46,7 +46,7 @@ export class ClinicalNotesController {
   @ApiCreatedResponse({ type: ClinicalNoteSummaryResponseDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_ERROR (contenu vide ou trop long, type inconnu), CONSULTATION_NOT_STARTED' })
   @ApiNotFoundResponse({ description: NOT_MINE })
-  async create(@CurrentUser() me: Identity, @Body() dto: CreateClinicalNoteDto): Promise<ClinicalNoteSummaryResponseDto> {
+  async createClinicalNote(@CurrentUser() me: Identity, @Body() dto: CreateClinicalNoteDto): Promise<ClinicalNoteSummaryResponseDto> {
     return { note: await this.notes.create(me, dto), message: 'Note enregistrée' };
   }
 
@@ -55,7 +55,7 @@ export class ClinicalNotesController {
   @ApiOkResponse({ type: ClinicalNoteListDto })
   @ApiNotFoundResponse({ description: NOT_MINE })
   @ApiUnprocessableEntityResponse({ description: INTEGRITY })
-  async list(@CurrentUser() me: Identity, @UuidParam('consultationId') consultationId: string): Promise<ClinicalNoteListDto> {
+  async listConsultationClinicalNotes(@CurrentUser() me: Identity, @UuidParam('consultationId') consultationId: string): Promise<ClinicalNoteListDto> {
     return { notes: await this.notes.listForConsultation(me, consultationId) };
   }
 
@@ -64,7 +64,7 @@ export class ClinicalNotesController {
   @ApiOkResponse({ type: ClinicalNoteResponseDto })
   @ApiNotFoundResponse({ description: NOT_MINE })
   @ApiUnprocessableEntityResponse({ description: INTEGRITY })
-  async get(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<ClinicalNoteResponseDto> {
+  async getClinicalNote(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<ClinicalNoteResponseDto> {
     return { note: await this.notes.get(me, id) };
   }
 
@@ -72,7 +72,7 @@ export class ClinicalNotesController {
   @ApiOperation({ summary: 'CN3 — Modifier une note (rechiffrée avec une nouvelle clé ; contenu non renvoyé)' })
   @ApiOkResponse({ type: ClinicalNoteSummaryResponseDto })
   @ApiNotFoundResponse({ description: NOT_MINE })
-  async update(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: UpdateClinicalNoteDto): Promise<ClinicalNoteSummaryResponseDto> {
+  async updateClinicalNote(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: UpdateClinicalNoteDto): Promise<ClinicalNoteSummaryResponseDto> {
     return { note: await this.notes.update(me, id, dto), message: 'Note modifiée' };
   }
 
@@ -80,7 +80,7 @@ export class ClinicalNotesController {
   @ApiOperation({ summary: 'CN4 — Supprimer une note (masquée, conservée 20 ans puis purgée)' })
   @ApiOkResponse({ type: ClinicalNoteDeletedDto })
   @ApiNotFoundResponse({ description: NOT_MINE })
-  async remove(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<ClinicalNoteDeletedDto> {
+  async deleteClinicalNote(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<ClinicalNoteDeletedDto> {
     await this.notes.remove(me, id);
     return { message: 'Note supprimée' };
   }

@@ -36,7 +36,7 @@ export class CompaniesController {
   @ApiOperation({ summary: "C1 — Créer une entreprise (inactive jusqu'à validation ; e-mail de bienvenue)" })
   @ApiCreatedResponse({ type: CompanyResponseDto })
   @ApiConflictResponse({ description: 'SIRET_TAKEN, EMAIL_DOMAIN_TAKEN' })
-  async create(@Body() dto: CreateCompanyDto): Promise<CompanyResponseDto> {
+  async createCompany(@Body() dto: CreateCompanyDto): Promise<CompanyResponseDto> {
     return { company: await this.companies.create(dto) };
   }
 
@@ -44,7 +44,7 @@ export class CompaniesController {
   @Roles(Role.ADMIN_HUNTZEN)
   @ApiOperation({ summary: 'C2 — Lister les entreprises (filtres isActive, q ; paginé)' })
   @ApiOkResponse({ type: CompanyListDto })
-  list(@Query() q: ListCompaniesQueryDto): Promise<CompanyListDto> {
+  listCompanies(@Query() q: ListCompaniesQueryDto): Promise<CompanyListDto> {
     return this.companies.list(q);
   }
 
@@ -52,7 +52,7 @@ export class CompaniesController {
   @Roles(Role.ADMIN_RH)
   @ApiOperation({ summary: 'C7 — Mon entreprise (RH)' })
   @ApiOkResponse({ type: CompanyResponseDto })
-  async getMine(@CurrentUser() me: Identity): Promise<CompanyResponseDto> {
+  async getMyCompany(@CurrentUser() me: Identity): Promise<CompanyResponseDto> {
     return { company: await this.companies.get(me, ownCompany(me)) };
   }
 
@@ -60,7 +60,7 @@ export class CompaniesController {
   @Roles(Role.ADMIN_RH)
   @ApiOperation({ summary: 'C8 — Modifier mon entreprise (RH : nom, couleurs, contacts, adresse, allowInternalNews)' })
   @ApiOkResponse({ type: CompanyResponseDto })
-  async updateMine(@CurrentUser() me: Identity, @Body() dto: UpdateCompanyDto): Promise<CompanyResponseDto> {
+  async updateMyCompany(@CurrentUser() me: Identity, @Body() dto: UpdateCompanyDto): Promise<CompanyResponseDto> {
     return { company: await this.companies.update(me, ownCompany(me), dto) };
   }
 
@@ -69,7 +69,7 @@ export class CompaniesController {
   @ApiOperation({ summary: 'C3 — Détail d’une entreprise (ADMIN_HUNTZEN : toutes ; RH : la sienne, sinon 404)' })
   @ApiOkResponse({ type: CompanyResponseDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  async get(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<CompanyResponseDto> {
+  async getCompany(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<CompanyResponseDto> {
     return { company: await this.companies.get(me, id) };
   }
 
@@ -79,7 +79,7 @@ export class CompaniesController {
   @ApiOkResponse({ type: CompanyResponseDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
   @ApiConflictResponse({ description: 'SIRET_TAKEN, EMAIL_DOMAIN_TAKEN' })
-  async update(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: UpdateCompanyDto): Promise<CompanyResponseDto> {
+  async updateCompany(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: UpdateCompanyDto): Promise<CompanyResponseDto> {
     return { company: await this.companies.update(me, id, dto) };
   }
 
@@ -89,7 +89,7 @@ export class CompaniesController {
   @ApiOkResponse({ type: CompanyWithMessageDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
   @ApiConflictResponse({ description: 'ALREADY_ACTIVE' })
-  async validate(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<CompanyWithMessageDto> {
+  async validateCompany(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<CompanyWithMessageDto> {
     return { company: await this.companies.validate(me, id), message: 'Entreprise validée' };
   }
 
@@ -98,7 +98,7 @@ export class CompaniesController {
   @ApiOperation({ summary: 'I9 — Suspendre une entreprise (accès fermé, sessions de ses utilisateurs révoquées)' })
   @ApiOkResponse({ type: CompanyWithMessageDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  async suspend(@UuidParam() id: string): Promise<CompanyWithMessageDto> {
+  async suspendCompany(@UuidParam() id: string): Promise<CompanyWithMessageDto> {
     return { company: await this.companies.suspend(id, AuditAction.DEACTIVATE), message: 'Entreprise suspendue' };
   }
 
@@ -108,7 +108,7 @@ export class CompaniesController {
   @ApiOperation({ summary: 'C6 — Supprimer une entreprise (désactivation, jamais de suppression physique)' })
   @ApiOkResponse({ type: CompanyMessageDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  async remove(@UuidParam() id: string): Promise<CompanyMessageDto> {
+  async deleteCompany(@UuidParam() id: string): Promise<CompanyMessageDto> {
     await this.companies.suspend(id, AuditAction.DELETE);
     return { message: 'Entreprise désactivée' };
   }

@@ -47,7 +47,7 @@ export class ConsultationsController {
   @ApiBadRequestResponse({ description: 'VALIDATION_ERROR, SLOT_IN_PAST, OUTSIDE_AVAILABILITY, FORMAT_NOT_OFFERED, DURATION_MISMATCH, SLOT_TOO_FAR' })
   @ApiConflictResponse({ description: 'SLOT_UNAVAILABLE, EMPLOYEE_SLOT_CONFLICT' })
   @ApiNotFoundResponse({ description: 'Praticien introuvable ou non validé' })
-  async book(
+  async bookConsultation(
     @CurrentUser() me: Identity,
     @Body() dto: BookConsultationDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -62,7 +62,7 @@ export class ConsultationsController {
   @Roles(Role.EMPLOYEE)
   @ApiOperation({ summary: 'CO2 — Mes consultations (salarié)' })
   @ApiOkResponse({ type: ConsultationListDto })
-  mine(@CurrentUser() me: Identity, @Query() q: ListConsultationsQueryDto): Promise<ConsultationListDto> {
+  listMyConsultations(@CurrentUser() me: Identity, @Query() q: ListConsultationsQueryDto): Promise<ConsultationListDto> {
     return this.consultations.mine(me, q);
   }
 
@@ -70,7 +70,7 @@ export class ConsultationsController {
   @Roles(Role.PRACTITIONER)
   @ApiOperation({ summary: 'CO3 — Mes prochaines consultations (praticien)' })
   @ApiOkResponse({ type: ConsultationListDto })
-  upcoming(@CurrentUser() me: Identity, @Query() q: ListConsultationsQueryDto): Promise<ConsultationListDto> {
+  listUpcomingConsultations(@CurrentUser() me: Identity, @Query() q: ListConsultationsQueryDto): Promise<ConsultationListDto> {
     return this.consultations.upcoming(me, q);
   }
 
@@ -78,7 +78,7 @@ export class ConsultationsController {
   @Participants()
   @ApiOperation({ summary: 'CO4 — Historique (terminées ou passées)' })
   @ApiOkResponse({ type: ConsultationListDto })
-  history(@CurrentUser() me: Identity, @Query() q: ListConsultationsQueryDto): Promise<ConsultationListDto> {
+  listConsultationHistory(@CurrentUser() me: Identity, @Query() q: ListConsultationsQueryDto): Promise<ConsultationListDto> {
     return this.consultations.history(me, q);
   }
 
@@ -87,7 +87,7 @@ export class ConsultationsController {
   @ApiOperation({ summary: 'CO5 — Détail (participants uniquement)' })
   @ApiOkResponse({ type: ConsultationDto })
   @ApiNotFoundResponse({ description: 'Inconnue ou pas une de mes consultations' })
-  detail(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<ConsultationDto> {
+  getConsultation(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<ConsultationDto> {
     return this.consultations.detail(me, id);
   }
 
@@ -96,7 +96,7 @@ export class ConsultationsController {
   @ApiOperation({ summary: 'CO6 — Confirmer (SCHEDULED → CONFIRMED)' })
   @ApiOkResponse({ type: ConsultationResponseDto })
   @ApiBadRequestResponse({ description: 'INVALID_STATE_TRANSITION' })
-  async confirm(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<ConsultationResponseDto> {
+  async confirmConsultation(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<ConsultationResponseDto> {
     return { consultation: await this.consultations.confirm(me, id), message: 'Consultation confirmée' };
   }
 
@@ -106,7 +106,7 @@ export class ConsultationsController {
   @ApiOkResponse({ type: ConsultationResponseDto })
   @ApiBadRequestResponse({ description: 'INVALID_STATE_TRANSITION' })
   @ApiConflictResponse({ description: 'LATE_CANCELLATION_CONFIRMATION_REQUIRED' })
-  async cancel(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: CancelConsultationDto): Promise<ConsultationResponseDto> {
+  async cancelConsultation(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: CancelConsultationDto): Promise<ConsultationResponseDto> {
     return { consultation: await this.consultations.cancel(me, id, dto.reason, dto.confirmLateCancellation === true), message: 'Consultation annulée' };
   }
 
@@ -115,7 +115,7 @@ export class ConsultationsController {
   @ApiOperation({ summary: 'I1 — Déplacer (mêmes contrôles que la réservation, même fenêtre de 24 h)' })
   @ApiOkResponse({ type: ConsultationResponseDto })
   @ApiConflictResponse({ description: 'SLOT_UNAVAILABLE, LATE_CANCELLATION_CONFIRMATION_REQUIRED' })
-  async reschedule(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RescheduleConsultationDto): Promise<ConsultationResponseDto> {
+  async rescheduleConsultation(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RescheduleConsultationDto): Promise<ConsultationResponseDto> {
     return { consultation: await this.consultations.reschedule(me, id, dto.scheduledAt, dto.confirmLateReschedule === true), message: 'Consultation déplacée' };
   }
 
@@ -125,7 +125,7 @@ export class ConsultationsController {
   @ApiOkResponse({ type: RoomAccessDto })
   @ApiForbiddenResponse({ description: 'TOO_EARLY_TO_JOIN, ROOM_CLOSED' })
   @ApiNotFoundResponse({ description: 'Annulée, inconnue ou pas une de mes consultations' })
-  room(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<RoomAccessDto> {
+  getConsultationRoom(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<RoomAccessDto> {
     return this.rooms.access(me, id);
   }
 
@@ -133,7 +133,7 @@ export class ConsultationsController {
   @Roles(Role.PRACTITIONER)
   @ApiOperation({ summary: 'CO9 — Démarrer (→ IN_PROGRESS, startedAt)' })
   @ApiOkResponse({ type: ConsultationResponseDto })
-  async start(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<ConsultationResponseDto> {
+  async startConsultation(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<ConsultationResponseDto> {
     return { consultation: await this.consultations.start(me, id), message: 'Consultation démarrée' };
   }
 
@@ -141,7 +141,7 @@ export class ConsultationsController {
   @Roles(Role.PRACTITIONER)
   @ApiOperation({ summary: 'CO10 — Terminer (→ COMPLETED; durée calculée par le trigger SQL)' })
   @ApiOkResponse({ type: EndConsultationResponseDto })
-  async end(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<EndConsultationResponseDto> {
+  async endConsultation(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<EndConsultationResponseDto> {
     return { ...(await this.consultations.end(me, id)), message: 'Consultation terminée' };
   }
 
@@ -150,7 +150,7 @@ export class ConsultationsController {
   @Roles(Role.PRACTITIONER)
   @ApiOperation({ summary: "CO11 — Déclarer une absence (après l'heure prévue)" })
   @ApiOkResponse({ type: ConsultationResponseDto })
-  async noShow(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: NoShowDto): Promise<ConsultationResponseDto> {
+  async reportConsultationNoShow(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: NoShowDto): Promise<ConsultationResponseDto> {
     return { consultation: await this.consultations.noShow(me, id, dto.absentParty ?? 'employee'), message: 'Absence enregistrée' };
   }
 
@@ -158,7 +158,7 @@ export class ConsultationsController {
   @Participants()
   @ApiOperation({ summary: 'CO12 — Événement de salle (ROOM_JOINED / ROOM_LEFT)' })
   @ApiCreatedResponse({ type: ConsultationEventResponseDto })
-  async event(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RoomEventDto): Promise<ConsultationEventResponseDto> {
+  async recordConsultationRoomEvent(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RoomEventDto): Promise<ConsultationEventResponseDto> {
     return { event: await this.consultations.recordRoomEvent(me, id, dto.event), message: 'Événement enregistré' };
   }
 }

@@ -12,6 +12,7 @@ import { AppConfig } from '../../config/app-config.service.js';
 import { OutboxEffect, OutboxService } from '../../infra/outbox/outbox.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { AccessService } from '../access/access.service.js';
+import { PractitionerRecords } from '../practitioners/practitioner-records.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { SlotsService } from '../availability/slots.service.js';
 import { utcToLocal } from '../availability/time-zone.js';
@@ -67,6 +68,7 @@ export class ConsultationsService {
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
     private readonly access: AccessService,
+    private readonly practitioners: PractitionerRecords,
   ) {}
 
   // ---------- CO1 booking ----------
@@ -203,7 +205,12 @@ export class ConsultationsService {
   }
 
   async detail(me: Identity, id: string): Promise<ConsultationDto> {
-    return this.toDto(await this.findForParticipant(me, id), me);
+    const c = await this.findForParticipant(me, id);
+    // the practitioner reads the employee's data: shown in the employee's access log (no content audited)
+    if (me.role === Role.PRACTITIONER) {
+      await this.audit.record({ action: AuditAction.READ, resource: 'consultation', resourceId: c.id, subjectUserId: c.employee.userId, isSensitive: true, details: { event: 'CONSULTATION_READ' } });
+    }
+    return this.toDto(c, me);
   }
 
   // ---------- CO6–CO11 and I1: transitions ----------
@@ -295,9 +302,11 @@ export class ConsultationsService {
     const c = await this.transition(me, id, 'end', {
       changes: () => ({ endedAt: new Date(), billingStatus: 'VALIDATED' }),
       extra: async (tx, row) => {
-        await tx.practitioner.update({ where: { id: row.practitionerId }, data: { totalConsultations: { increment: 1 } }, select: { id: true } });
+        await this.practitioners.countCompletedSession(tx, row.practitionerId);
       },
       effects: (c) => [
+        // the counters show this session after one debounced refresh, not only at the 6-hourly one
+        { topic: 'stats.refresh', payload: { reason: 'consultation-ended' } },
         {
           topic: 'notify',
           payload: {

@@ -1,4 +1,5 @@
 import { Processor } from '@nestjs/bullmq';
+import { workerOptions } from '../../infra/queue/worker-options.js';
 import { ClosingWorkerHost } from '../../infra/queue/closing-worker-host.js';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConsultationEventType, ConsultationStatus, NotificationType } from '@prisma/client';
@@ -14,7 +15,7 @@ import { RECONCILE_EVERY_MS, RECONCILE_JOB, RemindersService, type ReminderJob }
  * Sends a due reminder to both participants — only if the consultation is still active and still
  * starts at the time the reminder was planned for (a moved or cancelled one makes it a no-op).
  */
-@Processor(QUEUE.reminders, { concurrency: 4 })
+@Processor(QUEUE.reminders, workerOptions({ concurrency: 4 }))
 export class RemindersProcessor extends ClosingWorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger('Reminders');
 

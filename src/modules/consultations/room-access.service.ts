@@ -24,19 +24,7 @@ export class RoomAccessService {
 
   async access(me: Identity, id: string): Promise<RoomAccessDto> {
     const c = await this.consultations.findForParticipant(me, id);
-    if (c.status === ConsultationStatus.CANCELLED) throw AppException.notFound('Consultation introuvable');
-    if (c.format === ConsultationFormat.IN_PERSON) {
-      throw AppException.badRequest(ErrorCode.NO_ONLINE_ROOM, 'Consultation en présentiel : pas de salle en ligne');
-    }
-    const window = this.consultations.joinWindowMs;
-    const opensAt = new Date(c.scheduledAt.getTime() - window);
-    const now = Date.now();
-    const expiresAt = this.consultations.roomClosesAt(c, now);
-    if (now < opensAt.getTime()) {
-      throw AppException.forbidden(ErrorCode.TOO_EARLY_TO_JOIN, `La salle ouvre ${this.config.get('JOIN_WINDOW_MINUTES')} minutes avant le début`);
-    }
-    const over = c.status === ConsultationStatus.COMPLETED || c.status === ConsultationStatus.NO_SHOW || now > expiresAt.getTime();
-    if (over) throw AppException.forbidden(ErrorCode.ROOM_CLOSED, 'La salle de cette consultation est fermée');
+    const { opensAt, expiresAt } = this.assertOpen(c);
 
     const moderator = me.role === Role.PRACTITIONER && me.practitionerId === c.practitionerId;
     if (c.format === ConsultationFormat.VIDEO) {
@@ -60,6 +48,28 @@ export class RoomAccessService {
       signaling: { namespace: '/audio-call', consultationId: c.id },
       iceServers: this.iceServers(),
     };
+  }
+
+  /**
+   * The join-window rule (SPEC §6.4), shared by CO8 and the /audio-call namespace: cancelled → 404,
+   * in person → NO_ONLINE_ROOM, earlier → TOO_EARLY_TO_JOIN, completed, no-show or past the close → ROOM_CLOSED.
+   */
+  assertOpen(
+    c: { status: ConsultationStatus; format: ConsultationFormat; scheduledAt: Date; scheduledEndAt: Date; startedAt: Date | null },
+    now = Date.now(),
+  ): { opensAt: Date; expiresAt: Date } {
+    if (c.status === ConsultationStatus.CANCELLED) throw AppException.notFound('Consultation introuvable');
+    if (c.format === ConsultationFormat.IN_PERSON) {
+      throw AppException.badRequest(ErrorCode.NO_ONLINE_ROOM, 'Consultation en présentiel : pas de salle en ligne');
+    }
+    const opensAt = new Date(c.scheduledAt.getTime() - this.consultations.joinWindowMs);
+    const expiresAt = this.consultations.roomClosesAt(c, now);
+    if (now < opensAt.getTime()) {
+      throw AppException.forbidden(ErrorCode.TOO_EARLY_TO_JOIN, `La salle ouvre ${this.config.get('JOIN_WINDOW_MINUTES')} minutes avant le début`);
+    }
+    const over = c.status === ConsultationStatus.COMPLETED || c.status === ConsultationStatus.NO_SHOW || now > expiresAt.getTime();
+    if (over) throw AppException.forbidden(ErrorCode.ROOM_CLOSED, 'La salle de cette consultation est fermée');
+    return { opensAt, expiresAt };
   }
 
   private iceServers() {

@@ -21,7 +21,7 @@ export class CrisisResourcesController {
   @Header('Cache-Control', 'private, max-age=300')
   @ApiOperation({ summary: "Numéros d'urgence et contacts d'aide de mon entreprise (consultation non tracée)" })
   @ApiOkResponse({ type: CrisisResourcesDto })
-  get(@CurrentUser() me: Identity, @Res({ passthrough: true }) res: Response): Promise<CrisisResourcesDto> {
+  getCrisisResources(@CurrentUser() me: Identity, @Res({ passthrough: true }) res: Response): Promise<CrisisResourcesDto> {
     skipAccessLog(res);
     return this.crisis.get(me);
   }
@@ -31,7 +31,7 @@ export class CrisisResourcesController {
   @ApiOperation({ summary: "Remplacer les contacts d'aide de mon entreprise (RH)" })
   @ApiOkResponse({ type: CrisisResourcesDto })
   @ApiForbiddenResponse({ description: 'FORBIDDEN (rôle)' })
-  replace(@CurrentUser() me: Identity, @Body() dto: UpdateCompanyCrisisContactsDto): Promise<CrisisResourcesDto> {
+  replaceCrisisResources(@CurrentUser() me: Identity, @Body() dto: UpdateCompanyCrisisContactsDto): Promise<CrisisResourcesDto> {
     return this.crisis.replaceCompanyContacts(me, dto.contacts);
   }
 }

@@ -62,6 +62,18 @@ async function bodyAs<T extends object>(cls: new () => T, body: unknown): Promis
   return dto;
 }
 
+
+/** E9/E10 answer the HR view or the employee's own, told apart by `employee.view`. */
+const employeeView = {
+  type: 'object',
+  required: ['employee'],
+  properties: {
+    employee: {
+      oneOf: [{ $ref: getSchemaPath(EmployeeHrDto) }, { $ref: getSchemaPath(EmployeeSelfDto) }],
+      discriminator: { propertyName: 'view', mapping: { hr: getSchemaPath(EmployeeHrDto), self: getSchemaPath(EmployeeSelfDto) } },
+    },
+  },
+};
 @ApiTags('employees')
 @ApiBearerAuth()
 @ApiErrors()
@@ -78,7 +90,7 @@ export class EmployeesController {
   @Roles(Role.ADMIN_RH)
   @ApiOperation({ summary: 'E1 — Salariés de mon entreprise avec compteurs agrégés par période (nombre et durée uniquement)' })
   @ApiOkResponse({ type: EmployeeListDto })
-  list(@CurrentUser() me: Identity, @Query() q: ListEmployeesQueryDto): Promise<EmployeeListDto> {
+  listEmployees(@CurrentUser() me: Identity, @Query() q: ListEmployeesQueryDto): Promise<EmployeeListDto> {
     return this.employees.list(me, q);
   }
 
@@ -87,7 +99,7 @@ export class EmployeesController {
   @ApiOperation({ summary: 'E2 — Créer un salarié et lui envoyer une invitation (7 jours)' })
   @ApiCreatedResponse({ type: EmployeeCreatedDto })
   @ApiConflictResponse({ description: 'EMAIL_TAKEN, SEAT_LIMIT_REACHED' })
-  async create(@CurrentUser() me: Identity, @Body() dto: CreateEmployeeDto): Promise<EmployeeCreatedDto> {
+  async createEmployee(@CurrentUser() me: Identity, @Body() dto: CreateEmployeeDto): Promise<EmployeeCreatedDto> {
     return { employee: await this.employees.create(me, dto), invitationSent: true };
   }
 
@@ -103,7 +115,7 @@ export class EmployeesController {
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE' })
   @ApiUnsupportedMediaTypeResponse({ description: 'UNSUPPORTED_MEDIA_TYPE (pas un fichier texte)' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED' })
-  import(@CurrentUser() me: Identity, @UploadedFile() file: Express.Multer.File | undefined): Promise<ImportResultDto> {
+  importEmployees(@CurrentUser() me: Identity, @UploadedFile() file: Express.Multer.File | undefined): Promise<ImportResultDto> {
     return this.importer.import(me, file);
   }
 
@@ -116,7 +128,7 @@ export class EmployeesController {
   @ApiNotFoundResponse({ description: 'INVITATION_INVALID (inconnue, utilisée ou expirée)' })
   @ApiForbiddenResponse({ description: 'COMPANY_INACTIVE' })
   @ApiConflictResponse({ description: 'ALREADY_ACTIVE (the account was already activated: its password stays)' })
-  activate(@Body() dto: ActivateInvitationDto): Promise<ActivationResponseDto> {
+  activateEmployeeAccount(@Body() dto: ActivateInvitationDto): Promise<ActivationResponseDto> {
     return this.employees.activate(dto.token, dto.password);
   }
 
@@ -124,7 +136,7 @@ export class EmployeesController {
   @Roles(Role.EMPLOYEE)
   @ApiOperation({ summary: 'E5 — Mon profil salarié' })
   @ApiOkResponse({ type: EmployeeSelfResponseDto })
-  async getMe(@CurrentUser() me: Identity): Promise<EmployeeSelfResponseDto> {
+  async getMyEmployeeProfile(@CurrentUser() me: Identity): Promise<EmployeeSelfResponseDto> {
     return { employee: await this.employees.me(me) };
   }
 
@@ -132,30 +144,30 @@ export class EmployeesController {
   @Roles(Role.EMPLOYEE)
   @ApiOperation({ summary: 'E6 — Modifier mon profil (service et poste sont gérés par les RH)' })
   @ApiOkResponse({ type: EmployeeSelfResponseDto })
-  async updateMe(@CurrentUser() me: Identity, @Body() dto: SelfUpdateEmployeeDto): Promise<EmployeeSelfResponseDto> {
+  async updateMyEmployeeProfile(@CurrentUser() me: Identity, @Body() dto: SelfUpdateEmployeeDto): Promise<EmployeeSelfResponseDto> {
     return { employee: await this.employees.updateSelf(me, dto) };
   }
 
   @Get(':id')
   @Roles(Role.ADMIN_RH, Role.EMPLOYEE)
   @ApiOperation({ summary: 'E9 — Fiche salarié (RH : profil minimal + compteurs ; salarié : son propre profil)' })
-  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(EmployeeHrResponseDto) }, { $ref: getSchemaPath(EmployeeSelfResponseDto) }] } })
+  @ApiOkResponse({ schema: employeeView }) // RH : vue RH ; salarié : sa propre fiche (discriminant `employee.view`)
   @ApiNotFoundResponse({ description: 'NOT_FOUND (hors de mon périmètre)' })
-  async get(@CurrentUser() me: Identity, @UuidParam() id: string, @Query() q: PeriodQueryDto): Promise<{ employee: EmployeeHrDto | EmployeeSelfDto }> {
+  async getEmployee(@CurrentUser() me: Identity, @UuidParam() id: string, @Query() q: PeriodQueryDto): Promise<{ employee: EmployeeHrDto | EmployeeSelfDto }> {
     if (me.role === Role.EMPLOYEE) {
       if (id !== me.employeeId) throw AppException.notFound('Salarié introuvable');
       return { employee: await this.employees.me(me) };
     }
-    return { employee: await this.employees.hrView(me, id, q.period) };
+    return { employee: await this.employees.hrRead(me, id, q.period) };
   }
 
   @Put(':id')
   @Roles(Role.ADMIN_RH, Role.EMPLOYEE)
   @ApiOperation({ summary: 'E10 — Modifier un salarié (RH : identité, service, poste, téléphone ; salarié : les champs de E6)' })
   @ApiBody({ schema: { oneOf: [{ $ref: getSchemaPath(HrUpdateEmployeeDto) }, { $ref: getSchemaPath(SelfUpdateEmployeeDto) }] } })
-  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(EmployeeHrResponseDto) }, { $ref: getSchemaPath(EmployeeSelfResponseDto) }] } })
+  @ApiOkResponse({ schema: employeeView }) // RH : vue RH ; salarié : sa propre fiche (discriminant `employee.view`)
   @ApiNotFoundResponse({ description: 'NOT_FOUND (hors de mon périmètre)' })
-  async update(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() body: Record<string, unknown>): Promise<{ employee: EmployeeHrDto | EmployeeSelfDto }> {
+  async updateEmployee(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() body: Record<string, unknown>): Promise<{ employee: EmployeeHrDto | EmployeeSelfDto }> {
     if (me.role === Role.EMPLOYEE) {
       if (id !== me.employeeId) throw AppException.notFound('Salarié introuvable');
       return { employee: await this.employees.updateSelf(me, await bodyAs(SelfUpdateEmployeeDto, body)) };
@@ -168,7 +180,7 @@ export class EmployeesController {
   @ApiOperation({ summary: 'E11 — Supprimer un salarié (désactivation ; jamais de suppression physique)' })
   @ApiOkResponse({ type: EmployeeMessageDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  async remove(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<EmployeeMessageDto> {
+  async deleteEmployee(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<EmployeeMessageDto> {
     await this.employees.remove(me, id);
     return { message: 'Salarié désactivé' };
   }
@@ -179,7 +191,7 @@ export class EmployeesController {
   @ApiOkResponse({ type: EmployeeHrResponseDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
   @ApiConflictResponse({ description: 'ALREADY_ACTIVE, INVITATION_PENDING, SEAT_LIMIT_REACHED' })
-  async activateOne(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<EmployeeHrResponseDto> {
+  async activateEmployee(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<EmployeeHrResponseDto> {
     return { employee: await this.employees.setActive(me, id, true) };
   }
 
@@ -188,7 +200,7 @@ export class EmployeesController {
   @ApiOperation({ summary: 'E13 — Désactiver un salarié (sessions et sockets fermées)' })
   @ApiOkResponse({ type: EmployeeHrResponseDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  async deactivateOne(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<EmployeeHrResponseDto> {
+  async deactivateEmployee(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<EmployeeHrResponseDto> {
     return { employee: await this.employees.setActive(me, id, false) };
   }
 
@@ -200,7 +212,7 @@ export class EmployeesController {
   @ApiOkResponse({ type: InvitationResentDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
   @ApiConflictResponse({ description: 'ALREADY_ACTIVE' })
-  async resendInvitation(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<InvitationResentDto> {
+  async resendEmployeeInvitation(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<InvitationResentDto> {
     await this.employees.resendInvitation(me, id);
     return { message: 'Invitation renvoyée', invitationSent: true };
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EmployeeMedia } from './employee-media.service.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { EmployeeImportService } from './employee-import.service.js';
 import { EmployeeStatsService } from './employee-stats.service.js';
@@ -8,7 +9,7 @@ import { EmployeesService } from './employees.service.js';
 @Module({
   imports: [AuthModule],
   controllers: [EmployeesController],
-  providers: [EmployeesService, EmployeeImportService, EmployeeStatsService],
-  exports: [EmployeesService, EmployeeStatsService],
+  providers: [EmployeeMedia, EmployeesService, EmployeeImportService, EmployeeStatsService],
+  exports: [EmployeeMedia, EmployeesService, EmployeeStatsService],
 })
 export class EmployeesModule {}

@@ -227,6 +227,15 @@ export class EmployeesService {
 
   // ---------- E9 / E10 ----------
 
+  /** E9 for HR: the employee's profile and counters, audited as a read of their data (their access log). */
+  async hrRead(me: Identity, id: string, periodLabel?: string): Promise<EmployeeHrDto> {
+    const row = await this.findInCompany(this.tenant.db, me, id);
+    const period = parsePeriod(periodLabel);
+    const usage = await this.stats.forEmployees([row.id], period);
+    await this.audit.record({ action: AuditAction.READ, resource: 'employee_profile', resourceId: row.id, subjectUserId: row.userId, details: { event: 'EMPLOYEE_PROFILE_READ' } });
+    return toHrDto(row, period, usage.get(row.id));
+  }
+
   async hrView(me: Identity, id: string, periodLabel?: string): Promise<EmployeeHrDto> {
     const row = await this.findInCompany(this.tenant.db, me, id);
     const period = parsePeriod(periodLabel);
@@ -335,6 +344,7 @@ export function companyOf(me: Identity): string {
 
 function toHrDto(r: HrRow, period: Period, usage?: { consultationCount: number; totalDurationMinutes: number }): EmployeeHrDto {
   return {
+    view: 'hr',
     id: r.id,
     email: r.user.email,
     firstName: r.firstName,
@@ -351,6 +361,7 @@ function toHrDto(r: HrRow, period: Period, usage?: { consultationCount: number; 
 
 function toSelfDto(r: SelfRow): EmployeeSelfDto {
   return {
+    view: 'self',
     id: r.id,
     companyId: r.companyId,
     email: r.user.email,

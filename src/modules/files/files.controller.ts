@@ -39,7 +39,7 @@ export class FilesController {
   @ApiOperation({ summary: 'F1 — Déposer un fichier (PDF, JPEG ou PNG vérifié par son contenu, 10 Mo maximum)' })
   @ApiCreatedResponse({ type: FileUploadedDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND (consultation liée hors de portée)' })
-  upload(@CurrentUser() me: Identity, @Body() dto: UploadFileDto, @UploadedFile() file?: Express.Multer.File): Promise<FileUploadedDto> {
+  uploadFile(@CurrentUser() me: Identity, @Body() dto: UploadFileDto, @UploadedFile() file?: Express.Multer.File): Promise<FileUploadedDto> {
     return this.files.upload(me, dto, file);
   }
 
@@ -49,7 +49,7 @@ export class FilesController {
   @ApiOkResponse({ description: 'Le contenu du fichier', schema: { type: 'string', format: 'binary' } })
   @ApiNotFoundResponse({ description: 'NOT_FOUND (inexistant ou non autorisé)' })
   @ApiUnprocessableEntityResponse({ description: 'FILE_INTEGRITY_ERROR (contenu chiffré altéré)' })
-  async download(@CurrentUser() me: Identity, @UuidParam() id: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async downloadFile(@CurrentUser() me: Identity, @UuidParam() id: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const { file, body } = await this.files.download(me, id);
     // public pictures change URL when replaced, so caching them is safe; private files never stay in a cache
     res.setHeader('Cache-Control', file.isPublic ? 'private, max-age=86400' : 'private, no-store');
@@ -62,7 +62,7 @@ export class FilesController {
   @ApiOkResponse({ type: FileDeletedDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND (inexistant ou pas le déposant)' })
   @ApiConflictResponse({ description: 'FILE_IN_USE (justificatif d’un document professionnel)' })
-  remove(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<FileDeletedDto> {
+  deleteFile(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<FileDeletedDto> {
     return this.files.remove(me, id);
   }
 }

@@ -9,7 +9,11 @@ import { aadFor } from '../../infra/crypto/aad.js';
 import { EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { StorageObjectNotFoundError, StorageService } from '../../infra/storage/storage.service.js';
+import type { ProfileMediaStore } from '../../common/media/profile-media.js';
 import { AccessService } from '../access/access.service.js';
+import { CompanyMedia } from '../companies/company-media.service.js';
+import { EmployeeMedia } from '../employees/employee-media.service.js';
+import { PractitionerRecords } from '../practitioners/practitioner-records.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CheckedContent, checkUpload, stripImageMetadata, UploadKind } from './file-content.js';
 import { FileDeletedDto, FileInfoDto, FileUploadedDto, UploadFileDto } from './dto/files.dto.js';
@@ -59,7 +63,15 @@ export class FilesService {
     private readonly crypto: EnvelopeCrypto,
     private readonly audit: AuditService,
     private readonly access: AccessService,
-  ) {}
+    companies: CompanyMedia,
+    employees: EmployeeMedia,
+    practitioners: PractitionerRecords,
+  ) {
+    this.profileStores = [companies, employees, practitioners];
+  }
+
+  /** The profiles whose picture columns may point at a file: a deleted image is unset there by their owners. */
+  private readonly profileStores: ProfileMediaStore[];
 
   /**
    * Stores the bytes (encrypted when asked), then runs `work` in a transaction as the caller, after the
@@ -109,6 +121,12 @@ export class FilesService {
 
   /** F1: any role uploads a PDF/JPEG/PNG; sensitive types and consultation files are encrypted and private. */
   async upload(me: Identity, dto: UploadFileDto, upload: Express.Multer.File | undefined): Promise<FileUploadedDto> {
+    const file = await this.store(me, dto, upload);
+    return { id: file.id, url: fileUrl(file.id) };
+  }
+
+  /** F1's checks and storage, returning the File row (CH4 chat attachments answer with its name, type and size). */
+  async store(me: Identity, dto: UploadFileDto, upload: Express.Multer.File | undefined): Promise<File> {
     const kind: UploadKind = IMAGE_FILE_TYPES.has(dto.fileType) ? 'image' : 'document';
     const content = await checkUpload(upload, kind);
     const forConsultation = dto.relatedResource === CONSULTATION_RESOURCE;
@@ -145,7 +163,7 @@ export class FilesService {
         return created;
       },
     );
-    return { id: file.id, url: fileUrl(file.id) };
+    return file;
   }
 
   /**
@@ -183,6 +201,8 @@ export class FilesService {
       resourceId: file.id,
       details: { event: 'FILE_DOWNLOADED', fileType: file.fileType, owner: file.uploadedBy === me.userId },
       isSensitive: auditSensitive(file),
+      // someone else's file: shown in the uploader's access log
+      subjectUserId: file.uploadedBy,
     });
     return { file, body: plain };
   }
@@ -194,7 +214,7 @@ export class FilesService {
         const file = await tx.file.findFirst({ where: { id, uploadedBy: me.userId } });
         if (!file) throw AppException.notFound('Fichier introuvable');
         if ((await tx.practitionerDocument.count({ where: { fileId: id } })) > 0) throw fileInUse();
-        await clearProfileReferences(tx, me, fileUrl(id));
+        for (const store of this.profileStores) await store.clear(tx, me, fileUrl(id));
         await tx.file.deleteMany({ where: { id, uploadedBy: me.userId } });
         await this.audit.record(
           { action: AuditAction.DELETE, resource: 'file', resourceId: id, details: { event: 'FILE_DELETED', fileType: file.fileType }, isSensitive: auditSensitive(file) },
@@ -291,20 +311,4 @@ function isForeignKeyViolation(e: unknown): boolean {
   if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2003') return true;
   const err = e as { cause?: { originalCode?: string }; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
   return (err?.cause?.originalCode ?? err?.meta?.driverAdapterError?.cause?.originalCode) === '23503';
-}
-
-/** A deleted image no longer decorates the caller's own profile (its URL would answer 404). */
-async function clearProfileReferences(tx: TenantTx, me: Identity, url: string): Promise<void> {
-  if (me.employeeId) {
-    await tx.employee.updateMany({ where: { id: me.employeeId, avatarUrl: url }, data: { avatarUrl: null } });
-    await tx.employee.updateMany({ where: { id: me.employeeId, coverUrl: url }, data: { coverUrl: null } });
-  }
-  if (me.practitionerId) {
-    await tx.practitioner.updateMany({ where: { id: me.practitionerId, avatarUrl: url }, data: { avatarUrl: null } });
-    await tx.practitioner.updateMany({ where: { id: me.practitionerId, coverUrl: url }, data: { coverUrl: null } });
-  }
-  if (me.role === Role.ADMIN_RH && me.companyId) {
-    await tx.company.updateMany({ where: { id: me.companyId, logoUrl: url }, data: { logoUrl: null } });
-    await tx.company.updateMany({ where: { id: me.companyId, coverUrl: url }, data: { coverUrl: null } });
-  }
 }

@@ -26,7 +26,7 @@ export class UploadsController {
   @FileUpload()
   @ApiOperation({ summary: "C9 — Logo de l'entreprise (JPEG ou PNG, 10 Mo maximum ; public, métadonnées retirées)" })
   @ApiCreatedResponse({ type: ProfileImageUploadedDto })
-  companyLogo(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
+  uploadCompanyLogo(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
     return this.uploads.uploadProfileImage(me, 'companyLogo', file);
   }
 
@@ -36,7 +36,7 @@ export class UploadsController {
   @FileUpload()
   @ApiOperation({ summary: "C10 — Image de couverture de l'entreprise (JPEG ou PNG, 10 Mo maximum)" })
   @ApiCreatedResponse({ type: ProfileImageUploadedDto })
-  companyCover(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
+  uploadCompanyCover(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
     return this.uploads.uploadProfileImage(me, 'companyCover', file);
   }
 
@@ -46,7 +46,7 @@ export class UploadsController {
   @FileUpload()
   @ApiOperation({ summary: 'E7 — Photo de profil du salarié (JPEG ou PNG, 10 Mo maximum)' })
   @ApiCreatedResponse({ type: ProfileImageUploadedDto })
-  employeeAvatar(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
+  uploadEmployeeAvatar(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
     return this.uploads.uploadProfileImage(me, 'employeeAvatar', file);
   }
 
@@ -56,7 +56,7 @@ export class UploadsController {
   @FileUpload()
   @ApiOperation({ summary: 'E8 — Image de couverture du salarié (JPEG ou PNG, 10 Mo maximum)' })
   @ApiCreatedResponse({ type: ProfileImageUploadedDto })
-  employeeCover(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
+  uploadEmployeeCover(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
     return this.uploads.uploadProfileImage(me, 'employeeCover', file);
   }
 
@@ -66,7 +66,7 @@ export class UploadsController {
   @FileUpload()
   @ApiOperation({ summary: 'PR7 — Photo de profil du praticien (JPEG ou PNG, 10 Mo maximum)' })
   @ApiCreatedResponse({ type: ProfileImageUploadedDto })
-  practitionerAvatar(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
+  uploadPractitionerAvatar(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
     return this.uploads.uploadProfileImage(me, 'practitionerAvatar', file);
   }
 
@@ -76,7 +76,7 @@ export class UploadsController {
   @FileUpload()
   @ApiOperation({ summary: 'PR8 — Image de couverture du praticien (JPEG ou PNG, 10 Mo maximum)' })
   @ApiCreatedResponse({ type: ProfileImageUploadedDto })
-  practitionerCover(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
+  uploadPractitionerCover(@CurrentUser() me: Identity, @UploadedFile() file?: Express.Multer.File): Promise<ProfileImageUploadedDto> {
     return this.uploads.uploadProfileImage(me, 'practitionerCover', file);
   }
 
@@ -86,7 +86,7 @@ export class UploadsController {
   @FileUpload({ type: { type: 'string', enum: Object.values(PractitionerDocumentType) } }, ['type'])
   @ApiOperation({ summary: 'PR9 — Justificatif professionnel (diplôme, assurance, ADELI/RPPS ; PDF, JPEG ou PNG ; chiffré, en attente de vérification)' })
   @ApiCreatedResponse({ type: PractitionerDocumentUploadedDto })
-  practitionerDocument(
+  uploadPractitionerDocument(
     @CurrentUser() me: Identity,
     @Body() dto: UploadPractitionerDocumentDto,
     @UploadedFile() file?: Express.Multer.File,

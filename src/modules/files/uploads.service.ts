@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AuditAction, FileType, PractitionerDocumentType, Role } from '@prisma/client';
 import type { Identity } from '../../common/context/request-context.js';
 import { AppException } from '../../common/errors/app.exception.js';
-import type { TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
+import { MediaColumn, ProfileMediaStore } from '../../common/media/profile-media.js';
+import { CompanyMedia } from '../companies/company-media.service.js';
+import { EmployeeMedia } from '../employees/employee-media.service.js';
+import { PractitionerRecords } from '../practitioners/practitioner-records.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { checkUpload, stripImageMetadata } from './file-content.js';
 import { FilesService, fileIdFromUrl, fileUrl, PRACTITIONER_RESOURCE } from './files.service.js';
@@ -10,86 +13,25 @@ import { PractitionerDocumentUploadedDto, ProfileImageUploadedDto } from './dto/
 
 export type ProfileImage = 'companyLogo' | 'companyCover' | 'employeeAvatar' | 'employeeCover' | 'practitionerAvatar' | 'practitionerCover';
 
-interface ImageSlot {
-  /** The image URL this upload replaces, and the profile's other image URL (never deleted from under it). */
-  current: string | null;
-  other: string | null;
-}
-
-/** Where each profile image lives: the profile it decorates, its column, its file type and audit event. */
+/** Where each profile image lives: the profile it decorates (its owner module writes the column), its file type and audit event. */
 interface ImageTarget {
   fileType: FileType;
   resource: 'company' | 'employee' | 'practitioner';
+  column: MediaColumn;
   event: string;
   profileId(me: Identity): string | null;
   /** Set on the File row: company pictures and employees' pictures belong to the tenant. */
   companyId(me: Identity): string | null;
-  read(tx: TenantTx, me: Identity, id: string): Promise<ImageSlot | null>;
-  write(tx: TenantTx, me: Identity, id: string, url: string): Promise<number>;
 }
 
 const TARGETS: Record<ProfileImage, ImageTarget> = {
-  companyLogo: {
-    fileType: FileType.IMAGE,
-    resource: 'company',
-    event: 'COMPANY_LOGO_UPLOADED',
-    profileId: (me) => me.companyId,
-    companyId: (me) => me.companyId,
-    read: async (tx, _me, id) => slot(await tx.company.findFirst({ where: { id }, select: { logoUrl: true, coverUrl: true } }), 'logoUrl', 'coverUrl'),
-    write: async (tx, _me, id, url) => (await tx.company.updateMany({ where: { id }, data: { logoUrl: url } })).count,
-  },
-  companyCover: {
-    fileType: FileType.COVER,
-    resource: 'company',
-    event: 'COMPANY_COVER_UPLOADED',
-    profileId: (me) => me.companyId,
-    companyId: (me) => me.companyId,
-    read: async (tx, _me, id) => slot(await tx.company.findFirst({ where: { id }, select: { logoUrl: true, coverUrl: true } }), 'coverUrl', 'logoUrl'),
-    write: async (tx, _me, id, url) => (await tx.company.updateMany({ where: { id }, data: { coverUrl: url } })).count,
-  },
-  employeeAvatar: {
-    fileType: FileType.AVATAR,
-    resource: 'employee',
-    event: 'EMPLOYEE_AVATAR_UPLOADED',
-    profileId: (me) => me.employeeId,
-    companyId: (me) => me.companyId,
-    read: async (tx, me, id) =>
-      slot(await tx.employee.findFirst({ where: { id, companyId: me.companyId! }, select: { avatarUrl: true, coverUrl: true } }), 'avatarUrl', 'coverUrl'),
-    write: async (tx, me, id, url) => (await tx.employee.updateMany({ where: { id, companyId: me.companyId! }, data: { avatarUrl: url } })).count,
-  },
-  employeeCover: {
-    fileType: FileType.COVER,
-    resource: 'employee',
-    event: 'EMPLOYEE_COVER_UPLOADED',
-    profileId: (me) => me.employeeId,
-    companyId: (me) => me.companyId,
-    read: async (tx, me, id) =>
-      slot(await tx.employee.findFirst({ where: { id, companyId: me.companyId! }, select: { avatarUrl: true, coverUrl: true } }), 'coverUrl', 'avatarUrl'),
-    write: async (tx, me, id, url) => (await tx.employee.updateMany({ where: { id, companyId: me.companyId! }, data: { coverUrl: url } })).count,
-  },
-  practitionerAvatar: {
-    fileType: FileType.AVATAR,
-    resource: 'practitioner',
-    event: 'PRACTITIONER_AVATAR_UPLOADED',
-    profileId: (me) => me.practitionerId,
-    companyId: () => null,
-    read: async (tx, _me, id) => slot(await tx.practitioner.findFirst({ where: { id }, select: { avatarUrl: true, coverUrl: true } }), 'avatarUrl', 'coverUrl'),
-    write: async (tx, _me, id, url) => (await tx.practitioner.updateMany({ where: { id }, data: { avatarUrl: url } })).count,
-  },
-  practitionerCover: {
-    fileType: FileType.COVER,
-    resource: 'practitioner',
-    event: 'PRACTITIONER_COVER_UPLOADED',
-    profileId: (me) => me.practitionerId,
-    companyId: () => null,
-    read: async (tx, _me, id) => slot(await tx.practitioner.findFirst({ where: { id }, select: { avatarUrl: true, coverUrl: true } }), 'coverUrl', 'avatarUrl'),
-    write: async (tx, _me, id, url) => (await tx.practitioner.updateMany({ where: { id }, data: { coverUrl: url } })).count,
-  },
+  companyLogo: { fileType: FileType.IMAGE, resource: 'company', column: 'primary', event: 'COMPANY_LOGO_UPLOADED', profileId: (me) => me.companyId, companyId: (me) => me.companyId },
+  companyCover: { fileType: FileType.COVER, resource: 'company', column: 'cover', event: 'COMPANY_COVER_UPLOADED', profileId: (me) => me.companyId, companyId: (me) => me.companyId },
+  employeeAvatar: { fileType: FileType.AVATAR, resource: 'employee', column: 'primary', event: 'EMPLOYEE_AVATAR_UPLOADED', profileId: (me) => me.employeeId, companyId: (me) => me.companyId },
+  employeeCover: { fileType: FileType.COVER, resource: 'employee', column: 'cover', event: 'EMPLOYEE_COVER_UPLOADED', profileId: (me) => me.employeeId, companyId: (me) => me.companyId },
+  practitionerAvatar: { fileType: FileType.AVATAR, resource: 'practitioner', column: 'primary', event: 'PRACTITIONER_AVATAR_UPLOADED', profileId: (me) => me.practitionerId, companyId: () => null },
+  practitionerCover: { fileType: FileType.COVER, resource: 'practitioner', column: 'cover', event: 'PRACTITIONER_COVER_UPLOADED', profileId: (me) => me.practitionerId, companyId: () => null },
 };
-
-function slot<K extends string>(row: Record<K, string | null> | null, current: K, other: K): ImageSlot | null {
-  return row ? { current: row[current], other: row[other] } : null;
-}
 
 /** PR9 document type → File.fileType (SPEC §4.5: DIPLOMA / CERTIFICATE / DOCUMENT). */
 const DOCUMENT_FILE_TYPES: Record<PractitionerDocumentType, FileType> = {
@@ -103,10 +45,17 @@ const DOCUMENT_FILE_TYPES: Record<PractitionerDocumentType, FileType> = {
 /** The upload endpoints of the profile modules (C9/C10, E7/E8, PR7–PR9), on top of FilesService. */
 @Injectable()
 export class UploadsService {
+  private readonly stores: Record<ImageTarget['resource'], ProfileMediaStore>;
+
   constructor(
     private readonly files: FilesService,
     private readonly audit: AuditService,
-  ) {}
+    companies: CompanyMedia,
+    employees: EmployeeMedia,
+    private readonly practitioners: PractitionerRecords,
+  ) {
+    this.stores = { company: companies, employee: employees, practitioner: practitioners };
+  }
 
   /**
    * Stores a public JPEG/PNG (metadata stripped), points the profile column at it in the same transaction,
@@ -123,10 +72,11 @@ export class UploadsService {
       me,
       { content, fileType: target.fileType, encrypt: false, isPublic: true, companyId: target.companyId(me) },
       async (tx, file) => {
-        const before = await target.read(tx, me, profileId);
+        const store = this.stores[target.resource];
+        const before = await store.read(tx, me, profileId, target.column);
         if (!before) throw AppException.notFound('Profil introuvable');
         const url = fileUrl(file.id);
-        if ((await target.write(tx, me, profileId, url)) !== 1) throw AppException.notFound('Profil introuvable');
+        if ((await store.write(tx, me, profileId, target.column, url)) !== 1) throw AppException.notFound('Profil introuvable');
         const replacedId = before.current !== before.other ? fileIdFromUrl(before.current) : null;
         const key = replacedId ? await this.files.deleteOwnedRow(tx, me, replacedId) : null;
         await this.audit.record(
@@ -167,8 +117,7 @@ export class UploadsService {
       },
       async (tx, file) => {
         const url = fileUrl(file.id);
-        const appended = await tx.practitioner.updateMany({ where: { id: practitionerId }, data: { documentUrls: { push: url } } });
-        if (appended.count !== 1) throw AppException.notFound('Profil introuvable');
+        if ((await this.practitioners.appendDocument(tx, practitionerId, url)) !== 1) throw AppException.notFound('Profil introuvable');
         // `create` reads the row back: the owner passes practitioner_documents_owner_all
         const document = await tx.practitionerDocument.create({ data: { practitionerId, type, fileId: file.id } });
         await this.audit.record(

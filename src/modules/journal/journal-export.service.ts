@@ -61,14 +61,21 @@ export class JournalExportService {
    */
   private batch(me: Identity, where: Prisma.JournalEntryWhereInput, after?: string): Promise<JournalEntryDto[]> {
     return this.ctx.runAs(me, async () => {
-      const rows = await this.tenant.db.journalEntry.findMany({
-        where,
-        select: ENTRY_SELECT,
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        take: BATCH,
-        ...(after ? { cursor: { id: after }, skip: 1 } : {}),
-      });
-      return rows.map((r) => this.journal.toDto(r));
+      const [rows, ring] = await Promise.all([
+        this.tenant.db.journalEntry.findMany({
+          where,
+          select: ENTRY_SELECT,
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+          take: BATCH,
+          ...(after ? { cursor: { id: after }, skip: 1 } : {}),
+        }),
+        this.journal.keyring(me),
+      ]);
+      try {
+        return rows.map((r) => this.journal.toDto(r, ring));
+      } finally {
+        ring.close();
+      }
     });
   }
 }

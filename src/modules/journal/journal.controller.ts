@@ -50,7 +50,7 @@ export class JournalController {
   @ApiOperation({ summary: 'J1 — Mes entrées de journal, déchiffrées (période, humeurs, étiquettes ; plus récentes d’abord)' })
   @ApiOkResponse({ type: JournalListDto })
   @ApiUnprocessableEntityResponse(UNREADABLE)
-  list(@CurrentUser() me: Identity, @Query() q: ListJournalQueryDto): Promise<JournalListDto> {
+  listJournalEntries(@CurrentUser() me: Identity, @Query() q: ListJournalQueryDto): Promise<JournalListDto> {
     return this.journal.list(me, q);
   }
 
@@ -58,7 +58,7 @@ export class JournalController {
   @ApiOperation({ summary: 'J2 — Écrire une entrée (contenu et étiquettes chiffrés ; humeur optionnelle 1–5)' })
   @ApiCreatedResponse({ type: JournalEntryResponseDto })
   @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE (corps JSON au-delà de 1 Mo)' })
-  async create(@CurrentUser() me: Identity, @Body() dto: CreateJournalEntryDto): Promise<JournalEntryResponseDto> {
+  async createJournalEntry(@CurrentUser() me: Identity, @Body() dto: CreateJournalEntryDto): Promise<JournalEntryResponseDto> {
     return { entry: await this.journal.create(me, dto) };
   }
 
@@ -67,7 +67,7 @@ export class JournalController {
   @ApiProduces('application/pdf', 'text/plain')
   @ApiOkResponse({ description: 'Pièce jointe journal-AAAA-MM-JJ.pdf|txt', schema: { type: 'string', format: 'binary' } })
   @ApiUnprocessableEntityResponse(UNREADABLE)
-  async export(@CurrentUser() me: Identity, @Query() q: ExportJournalQueryDto, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async exportJournal(@CurrentUser() me: Identity, @Query() q: ExportJournalQueryDto, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const file = await this.exporter.export(me, q);
     res.setHeader('Cache-Control', 'private, no-store');
     return new StreamableFile(file.stream, { type: file.contentType, disposition: `attachment; filename="${file.filename}"` });
@@ -76,7 +76,7 @@ export class JournalController {
   @Get('stats')
   @ApiOperation({ summary: 'Statistiques d’humeur par semaine ISO (hors spécification ; 12 semaines par défaut, 366 jours au plus)' })
   @ApiOkResponse({ type: JournalStatsDto })
-  stats(@CurrentUser() me: Identity, @Query() q: JournalRangeQueryDto): Promise<JournalStatsDto> {
+  getJournalStats(@CurrentUser() me: Identity, @Query() q: JournalRangeQueryDto): Promise<JournalStatsDto> {
     return this.journal.stats(me, q);
   }
 
@@ -85,7 +85,7 @@ export class JournalController {
   @ApiOkResponse({ type: JournalEntryResponseDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND (inexistante ou pas la mienne)' })
   @ApiUnprocessableEntityResponse(UNREADABLE)
-  async get(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<JournalEntryResponseDto> {
+  async getJournalEntry(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<JournalEntryResponseDto> {
     return { entry: await this.journal.get(me, id) };
   }
 
@@ -94,7 +94,7 @@ export class JournalController {
   @ApiOkResponse({ type: JournalEntryResponseDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND (inexistante ou pas la mienne)' })
   @ApiUnprocessableEntityResponse(UNREADABLE)
-  async update(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: UpdateJournalEntryDto): Promise<JournalEntryResponseDto> {
+  async updateJournalEntry(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: UpdateJournalEntryDto): Promise<JournalEntryResponseDto> {
     return { entry: await this.journal.update(me, id, dto) };
   }
 
@@ -102,7 +102,7 @@ export class JournalController {
   @ApiOperation({ summary: 'J5 — Supprimer définitivement une de mes entrées' })
   @ApiOkResponse({ type: JournalDeletedDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND (inexistante ou pas la mienne)' })
-  async remove(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<JournalDeletedDto> {
+  async deleteJournalEntry(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<JournalDeletedDto> {
     await this.journal.remove(me, id);
     return { message: 'entry deleted' };
   }

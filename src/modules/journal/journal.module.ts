@@ -4,5 +4,5 @@ import { JournalTagHasher } from './journal-tags.js';
 import { JournalController } from './journal.controller.js';
 import { JournalService } from './journal.service.js';
 
-@Module({ controllers: [JournalController], providers: [JournalService, JournalExportService, JournalTagHasher] })
+@Module({ controllers: [JournalController], providers: [JournalService, JournalExportService, JournalTagHasher], exports: [JournalService] })
 export class JournalModule {}

@@ -5,7 +5,8 @@ import type { Identity } from '../../common/context/request-context.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode, ErrorDetail } from '../../common/errors/error-codes.js';
 import { pageArgs, pageInfo } from '../../common/pagination/pagination.js';
-import { EnvelopeCrypto, Envelope } from '../../infra/crypto/envelope-crypto.service.js';
+import { EnvelopeCrypto, Envelope, WrappingKey } from '../../infra/crypto/envelope-crypto.service.js';
+import { SubjectKeyring, SubjectKeys } from '../../infra/crypto/subject-keys.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { addDays, daysBetween, dayOfWeek, localToUtc, utcToLocal } from '../availability/time-zone.js';
@@ -108,16 +109,30 @@ export class JournalService {
     private readonly crypto: EnvelopeCrypto,
     private readonly tags: JournalTagHasher,
     private readonly audit: AuditService,
+    private readonly subjects: SubjectKeys,
   ) {}
+
+  /**
+   * The caller's subject key (crypto-shredding): new entries are sealed under it, and erasing the user
+   * deletes it. Entries written before it existed stay under the master key and keep reading.
+   */
+  keyring(me: Identity, tx?: TenantTx): Promise<SubjectKeyring> {
+    return this.subjects.ring([me.userId], { tx });
+  }
 
   /** J1: newest first, filtered by period, moods and tags (any of them). */
   async list(me: Identity, q: ListJournalQueryDto): Promise<JournalListDto> {
     const where = this.where(me, q);
-    const [rows, total] = await Promise.all([
+    const [rows, total, ring] = await Promise.all([
       this.tenant.db.journalEntry.findMany({ where, select: ENTRY_SELECT, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...pageArgs(q) }),
       this.tenant.db.journalEntry.count({ where }),
+      this.keyring(me),
     ]);
-    return { entries: rows.map((r) => this.toDto(r)), ...pageInfo(total, q) };
+    try {
+      return { entries: rows.map((r) => this.toDto(r, ring)), ...pageInfo(total, q) };
+    } finally {
+      ring.close();
+    }
   }
 
   /** J2. The id is chosen here so the ciphertext can be bound to it before the row exists. */
@@ -125,10 +140,14 @@ export class JournalService {
     const employeeId = owner(me);
     const id = randomUUID();
     const payload = { content: dto.content, tags: unique(dto.tags ?? []) };
-    const row = await this.tenant.db.journalEntry.create({
-      data: { id, employeeId, mood: resolveMood(dto) ?? null, ...this.seal(id, employeeId, payload) },
-      select: ENTRY_SELECT,
-    });
+    const mood = resolveMood(dto) ?? null;
+    const { wrapping, ring } = await this.subjects.wrappingFor(me.userId);
+    let row: EntryRow;
+    try {
+      row = await this.tenant.db.journalEntry.create({ data: { id, employeeId, mood, ...this.seal(id, employeeId, payload, wrapping) }, select: ENTRY_SELECT });
+    } finally {
+      ring.close();
+    }
     return present(row, payload);
   }
 
@@ -136,7 +155,12 @@ export class JournalService {
   async get(me: Identity, id: string): Promise<JournalEntryDto> {
     const row = await this.tenant.db.journalEntry.findFirst({ where: { id, employeeId: owner(me) }, select: ENTRY_SELECT });
     if (!row) throw notFound();
-    return this.toDto(row);
+    const ring = await this.keyring(me);
+    try {
+      return this.toDto(row, ring);
+    } finally {
+      ring.close();
+    }
   }
 
   /** J4: partial. Changed text or tags are sealed again under a new data key. */
@@ -149,9 +173,18 @@ export class JournalService {
     const { row, payload } = await this.tenant.tx(async (tx) => {
       const existing = await tx.journalEntry.findFirst({ where: { id, employeeId }, select: ENTRY_SELECT });
       if (!existing) throw notFound();
-      const before = dto.content !== undefined && dto.tags !== undefined ? null : this.open(existing);
-      const next = { content: dto.content ?? before!.content, tags: dto.tags ? unique(dto.tags) : before!.tags };
-      const sealed = dto.content !== undefined || dto.tags !== undefined ? this.seal(id, employeeId, next) : {};
+      const resealing = dto.content !== undefined || dto.tags !== undefined;
+      const keys = resealing ? await this.subjects.wrappingFor(me.userId, tx) : { wrapping: undefined, ring: await this.keyring(me, tx) };
+      const ring = keys.ring;
+      let next: JournalPayload;
+      let sealed = {};
+      try {
+        const before = dto.content !== undefined && dto.tags !== undefined ? null : this.open(existing, ring);
+        next = { content: dto.content ?? before!.content, tags: dto.tags ? unique(dto.tags) : before!.tags };
+        if (resealing) sealed = this.seal(id, employeeId, next, keys.wrapping!);
+      } finally {
+        ring.close();
+      }
       const updated = await tx.journalEntry.update({
         where: { id, employeeId },
         data: { ...sealed, ...(mood !== undefined ? { mood } : {}) },
@@ -219,23 +252,38 @@ export class JournalService {
     };
   }
 
-  toDto(row: EntryRow): JournalEntryDto {
-    return present(row, this.open(row));
+  toDto(row: EntryRow, ring: SubjectKeyring): JournalEntryDto {
+    return present(row, this.open(row, ring));
+  }
+
+  /** Every entry of the caller, decrypted, oldest first (the RGPD export, SPEC §4.2 U1). */
+  async allEntries(me: Identity): Promise<JournalEntryDto[]> {
+    if (!me.employeeId) return [];
+    const [rows, ring] = await Promise.all([
+      this.tenant.db.journalEntry.findMany({ where: { employeeId: me.employeeId }, select: ENTRY_SELECT, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+      this.keyring(me),
+    ]);
+    try {
+      return rows.map((r) => this.toDto(r, ring));
+    } finally {
+      ring.close();
+    }
   }
 
   recordAudit(tx: TenantTx | undefined, action: AuditAction, resourceId: string | null, details: Prisma.InputJsonObject): Promise<void> {
     return this.audit.record({ action, resource: 'journal_entry', resourceId, isSensitive: true, details }, tx);
   }
 
-  private seal(id: string, employeeId: string, payload: JournalPayload) {
-    const envelope = this.crypto.encrypt(JSON.stringify(payload), journalAad(id, employeeId));
+  /** Sealed under the owner's subject key. */
+  private seal(id: string, employeeId: string, payload: JournalPayload, wrapping: WrappingKey) {
+    const envelope = this.crypto.encrypt(JSON.stringify(payload), journalAad(id, employeeId), wrapping);
     return { ...envelope, tagHashes: payload.tags.map((t) => this.tags.hash(employeeId, t)) };
   }
 
   /** Decrypts an entry; a tampered or misplaced ciphertext is a clean 422 naming the entry, never content. */
-  private open(row: EntryRow): JournalPayload {
+  private open(row: EntryRow, ring: SubjectKeyring): JournalPayload {
     try {
-      const payload = JSON.parse(this.crypto.decryptText(row as Envelope, journalAad(row.id, row.employeeId))) as JournalPayload;
+      const payload = JSON.parse(ring.openText(row as Envelope, journalAad(row.id, row.employeeId))) as JournalPayload;
       if (typeof payload.content !== 'string' || !Array.isArray(payload.tags)) throw new Error('unexpected payload shape');
       return payload;
     } catch (e) {

@@ -22,7 +22,7 @@ export class NewsController {
   @ApiOperation({ summary: 'N1 — Publier une actualité (notifie les salariés visés)' })
   @ApiCreatedResponse({ type: NewsResponseDto })
   @ApiForbiddenResponse({ description: 'NEWS_DISABLED : actualités internes désactivées pour l’entreprise' })
-  async create(@Body() dto: CreateNewsDto): Promise<NewsResponseDto> {
+  async createNews(@Body() dto: CreateNewsDto): Promise<NewsResponseDto> {
     return { news: await this.news.create(dto) };
   }
 
@@ -30,7 +30,7 @@ export class NewsController {
   @Roles(Role.ADMIN_RH)
   @ApiOperation({ summary: 'N2 — Actualités de mon entreprise (RH)' })
   @ApiOkResponse({ type: NewsListDto })
-  list(@Query() q: ListNewsQueryDto): Promise<NewsListDto> {
+  listNews(@Query() q: ListNewsQueryDto): Promise<NewsListDto> {
     return this.news.listForCompany(q);
   }
 
@@ -39,7 +39,7 @@ export class NewsController {
   @Roles(Role.EMPLOYEE)
   @ApiOperation({ summary: 'N3 — Actualités de mon entreprise pour moi (tous ou mon département)' })
   @ApiOkResponse({ type: NewsListDto })
-  feed(@Query() q: ListNewsQueryDto): Promise<NewsListDto> {
+  getNewsFeed(@Query() q: ListNewsQueryDto): Promise<NewsListDto> {
     return this.news.feed(q);
   }
 
@@ -49,7 +49,7 @@ export class NewsController {
   @ApiOkResponse({ type: NewsResponseDto })
   @ApiForbiddenResponse({ description: 'NEWS_DISABLED' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND (inconnue ou d’une autre entreprise)' })
-  async update(@UuidParam() id: string, @Body() dto: UpdateNewsDto): Promise<NewsResponseDto> {
+  async updateNews(@UuidParam() id: string, @Body() dto: UpdateNewsDto): Promise<NewsResponseDto> {
     return { news: await this.news.update(id, dto) };
   }
 
@@ -58,7 +58,7 @@ export class NewsController {
   @ApiOperation({ summary: 'N5 — Supprimer une actualité' })
   @ApiOkResponse({ type: MessageDto })
   @ApiNotFoundResponse({ description: 'NOT_FOUND (inconnue ou d’une autre entreprise)' })
-  async remove(@UuidParam() id: string): Promise<MessageDto> {
+  async deleteNews(@UuidParam() id: string): Promise<MessageDto> {
     await this.news.remove(id);
     return { message: 'Actualité supprimée' };
   }

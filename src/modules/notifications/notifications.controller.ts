@@ -22,7 +22,7 @@ export class NotificationsController {
   @Get()
   @ApiOperation({ summary: 'NO1 — Mes notifications (non expirées), avec le nombre de non lues' })
   @ApiOkResponse({ type: NotificationListDto })
-  async list(@CurrentUser() me: Identity, @Query() q: ListNotificationsQueryDto): Promise<NotificationListDto> {
+  async listNotifications(@CurrentUser() me: Identity, @Query() q: ListNotificationsQueryDto): Promise<NotificationListDto> {
     const visible = { userId: me.userId, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] };
     const where = q.unread === undefined ? visible : { ...visible, isRead: !q.unread };
     const [notifications, total, unreadCount] = await Promise.all([
@@ -37,7 +37,7 @@ export class NotificationsController {
   @Put('read-all')
   @ApiOperation({ summary: 'NO3 — Tout marquer comme lu' })
   @ApiOkResponse({ type: MessageDto })
-  async readAll(@CurrentUser() me: Identity): Promise<MessageDto> {
+  async markAllNotificationsRead(@CurrentUser() me: Identity): Promise<MessageDto> {
     const { count } = await this.tenant.db.notification.updateMany({ where: { userId: me.userId, isRead: false }, data: { isRead: true, readAt: new Date() } });
     return { message: `${count} notification(s) marquée(s) comme lue(s)` };
   }
@@ -46,7 +46,7 @@ export class NotificationsController {
   @ApiOperation({ summary: 'NO2 — Marquer une notification comme lue' })
   @ApiOkResponse({ type: MessageDto })
   @ApiNotFoundResponse({ description: 'Pas une de mes notifications' })
-  async read(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<MessageDto> {
+  async markNotificationRead(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<MessageDto> {
     const { count } = await this.tenant.db.notification.updateMany({ where: { id, userId: me.userId }, data: { isRead: true, readAt: new Date() } });
     if (count === 0) throw AppException.notFound('Notification introuvable');
     return { message: 'Notification marquée comme lue' };
@@ -56,7 +56,7 @@ export class NotificationsController {
   @ApiOperation({ summary: 'NO4 — Supprimer une notification' })
   @ApiOkResponse({ type: MessageDto })
   @ApiNotFoundResponse({ description: 'Pas une de mes notifications' })
-  async remove(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<MessageDto> {
+  async deleteNotification(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string): Promise<MessageDto> {
     const { count } = await this.tenant.db.notification.deleteMany({ where: { id, userId: me.userId } });
     if (count === 0) throw AppException.notFound('Notification introuvable');
     return { message: 'Notification supprimée' };

@@ -1,4 +1,5 @@
 import { Processor } from '@nestjs/bullmq';
+import { workerOptions } from '../../infra/queue/worker-options.js';
 import { ClosingWorkerHost } from '../../infra/queue/closing-worker-host.js';
 import type { Job } from 'bullmq';
 import { MailService } from '../../infra/mail/mail.service.js';
@@ -8,7 +9,7 @@ import type { DispatchJob } from './notification-dispatch.service.js';
 import { NotificationsService } from './notifications.service.js';
 
 /** Delivers queued notifications as the system (cross-user: preferences, settings and addresses of recipients). */
-@Processor(QUEUE.notifications, { concurrency: 4 })
+@Processor(QUEUE.notifications, workerOptions({ concurrency: 4 }))
 export class NotificationsProcessor extends ClosingWorkerHost {
   constructor(
     private readonly system: SystemPrismaService,

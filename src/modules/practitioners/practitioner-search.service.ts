@@ -82,7 +82,7 @@ export class PractitionerSearchService {
         const rows = await tx.practitioner.findMany({ where, orderBy, select: CARD_SELECT, ...pageArgs(q) });
         return { total, rows, next: await this.slots.nextAvailable(rows, horizon, tx) };
       });
-      return { practitioners: rows.map((p) => toCard(p, next.get(p.id))), ...pageInfo(total, q), appliedFilters };
+      return { view: 'search', practitioners: rows.map((p) => toCard(p, next.get(p.id))), ...pageInfo(total, q), appliedFilters };
     }
 
     const { candidates, next } = await this.tenant.tx(async (tx) => {
@@ -93,6 +93,7 @@ export class PractitionerSearchService {
     if (q.sort === 'nextAvailable') matches = this.byNextSlot(matches, next);
     const { skip, take } = pageArgs(q);
     return {
+      view: 'search',
       practitioners: matches.slice(skip, skip + take).map((p) => toCard(p, next.get(p.id))),
       ...pageInfo(matches.length, q),
       appliedFilters,

@@ -103,7 +103,7 @@ export class PractitionersAdminService {
       await tx.practitioner.count({ where }),
       await tx.practitioner.findMany({ where, include: { user: USER_SELECT }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], ...pageArgs(q) }),
     ] as const);
-    return { practitioners: rows.map(toAdmin), ...pageInfo(total, q) };
+    return { view: 'admin', practitioners: rows.map(toAdmin), ...pageInfo(total, q) };
   }
 
   // ---------- PR3 ----------

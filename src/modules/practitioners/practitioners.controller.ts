@@ -62,7 +62,7 @@ export class PractitionersController {
   @ApiOperation({ summary: 'PR1 — Créer un praticien par invitation (compte inactif, non validé; e-mail d’activation valable 7 jours)' })
   @ApiCreatedResponse({ type: AdminPractitionerResponseDto })
   @ApiConflictResponse({ description: 'EMAIL_TAKEN, PROFESSIONAL_ID_TAKEN' })
-  async create(@CurrentUser() me: Identity, @Body() dto: CreatePractitionerDto): Promise<AdminPractitionerResponseDto> {
+  async createPractitioner(@CurrentUser() me: Identity, @Body() dto: CreatePractitionerDto): Promise<AdminPractitionerResponseDto> {
     return { practitioner: await this.admin.create(me, dto) };
   }
 
@@ -70,14 +70,19 @@ export class PractitionersController {
   @Roles(Role.ADMIN_HUNTZEN, Role.EMPLOYEE)
   @ApiOperation({ summary: 'PR2 — Tous les praticiens (ADMIN_HUNTZEN, filtres isValidated, isActive, specialty, q); un salarié reçoit la recherche PR4' })
   @ApiExtraModels(AdminPractitionerListDto, PractitionerSearchResponseDto)
-  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(AdminPractitionerListDto) }, { $ref: getSchemaPath(PractitionerSearchResponseDto) }] } })
+  @ApiOkResponse({
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(AdminPractitionerListDto) }, { $ref: getSchemaPath(PractitionerSearchResponseDto) }],
+      discriminator: { propertyName: 'view', mapping: { admin: getSchemaPath(AdminPractitionerListDto), search: getSchemaPath(PractitionerSearchResponseDto) } },
+    },
+  })
   @ApiQuery({ name: 'isValidated', required: false, type: Boolean })
   @ApiQuery({ name: 'isActive', required: false, type: Boolean })
   @ApiQuery({ name: 'specialty', required: false, enum: Specialty })
   @ApiQuery({ name: 'q', required: false, type: String })
   @ApiQuery({ name: 'page', required: false, type: Number })
   @ApiQuery({ name: 'limit', required: false, type: Number })
-  async list(@CurrentUser() me: Identity, @Query() raw: Record<string, unknown>): Promise<AdminPractitionerListDto | PractitionerSearchResponseDto> {
+  async listPractitioners(@CurrentUser() me: Identity, @Query() raw: Record<string, unknown>): Promise<AdminPractitionerListDto | PractitionerSearchResponseDto> {
     if (me.role === Role.EMPLOYEE) return this.searcher.search(await parseQuery(SearchPractitionersQueryDto, raw));
     return this.admin.list(await parseQuery(AdminPractitionersQueryDto, raw));
   }
@@ -86,7 +91,7 @@ export class PractitionersController {
   @Roles(Role.ADMIN_HUNTZEN)
   @ApiOperation({ summary: 'PR3 — Praticiens à valider, avec leurs documents et leur statut' })
   @ApiOkResponse({ type: PendingPractitionerListDto })
-  pending(@Query() q: PendingPractitionersQueryDto): Promise<PendingPractitionerListDto> {
+  listPendingPractitioners(@Query() q: PendingPractitionersQueryDto): Promise<PendingPractitionerListDto> {
     return this.admin.pending(q);
   }
 
@@ -94,7 +99,7 @@ export class PractitionersController {
   @Roles(Role.EMPLOYEE, Role.ADMIN_HUNTZEN)
   @ApiOperation({ summary: 'PR4 — Rechercher un praticien validé (filtres US-10.1, tri relevance/rating/experience/nextAvailable, 20 par page)' })
   @ApiOkResponse({ type: PractitionerSearchResponseDto })
-  search(@Query() q: SearchPractitionersQueryDto): Promise<PractitionerSearchResponseDto> {
+  searchPractitioners(@Query() q: SearchPractitionersQueryDto): Promise<PractitionerSearchResponseDto> {
     return this.searcher.search(q);
   }
 
@@ -102,7 +107,7 @@ export class PractitionersController {
   @Roles(Role.PRACTITIONER)
   @ApiOperation({ summary: 'PR5 — Mon profil praticien' })
   @ApiOkResponse({ type: SelfPractitionerResponseDto })
-  async me(@CurrentUser() me: Identity): Promise<SelfPractitionerResponseDto> {
+  async getMyPractitionerProfile(@CurrentUser() me: Identity): Promise<SelfPractitionerResponseDto> {
     return { practitioner: await this.profiles.me(me) };
   }
 
@@ -110,7 +115,7 @@ export class PractitionersController {
   @Roles(Role.PRACTITIONER)
   @ApiOperation({ summary: 'PR6 — Modifier mon profil (spécialité, ADELI/RPPS, validation et notes : non modifiables)' })
   @ApiOkResponse({ type: SelfPractitionerResponseDto })
-  async updateMe(@CurrentUser() me: Identity, @Body() dto: UpdatePractitionerMeDto): Promise<SelfPractitionerResponseDto> {
+  async updateMyPractitionerProfile(@CurrentUser() me: Identity, @Body() dto: UpdatePractitionerMeDto): Promise<SelfPractitionerResponseDto> {
     return { practitioner: await this.profiles.updateMe(me, dto) };
   }
 
@@ -119,7 +124,7 @@ export class PractitionersController {
   @ApiOperation({ summary: 'PR10 — Profil public (disponibilités récurrentes, note moyenne); un praticien ne voit que le sien' })
   @ApiOkResponse({ type: PractitionerProfileResponseDto })
   @ApiNotFoundResponse({ description: 'Introuvable, non validé ou inactif (salarié), ou autre praticien' })
-  async profile(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<PractitionerProfileResponseDto> {
+  async getPractitionerProfile(@CurrentUser() me: Identity, @UuidParam() id: string): Promise<PractitionerProfileResponseDto> {
     return { practitioner: await this.profiles.profile(me, id) };
   }
 
@@ -128,7 +133,7 @@ export class PractitionersController {
   @ApiOperation({ summary: 'PR11 — Disponibilités récurrentes et créneaux libres (date, startDate/endDate ou from/to; 31 jours au plus)' })
   @ApiOkResponse({ type: PractitionerAvailabilityDto })
   @ApiNotFoundResponse({ description: 'Introuvable, non validé ou inactif' })
-  availability(@UuidParam() id: string, @Query() q: SlotRangeQueryDto): Promise<PractitionerAvailabilityDto> {
+  getPractitionerAvailability(@UuidParam() id: string, @Query() q: SlotRangeQueryDto): Promise<PractitionerAvailabilityDto> {
     return this.profiles.availability(id, q);
   }
 
@@ -139,7 +144,7 @@ export class PractitionersController {
   @ApiOkResponse({ type: AdminPractitionerActionResponseDto })
   @ApiNotFoundResponse({ description: 'Praticien introuvable' })
   @ApiConflictResponse({ description: "ACCOUNT_INACTIVE : le praticien n'a pas encore activé son compte" })
-  validate(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: ValidatePractitionerDto): Promise<AdminPractitionerActionResponseDto> {
+  validatePractitioner(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: ValidatePractitionerDto): Promise<AdminPractitionerActionResponseDto> {
     return this.admin.validate(me, id, dto);
   }
 
@@ -148,7 +153,7 @@ export class PractitionersController {
   @ApiOperation({ summary: 'PR13 — Marquer les documents du praticien comme vérifiés (ou non)' })
   @ApiOkResponse({ type: AdminPractitionerActionResponseDto })
   @ApiNotFoundResponse({ description: 'Praticien introuvable' })
-  async documentsVerified(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: DocumentsVerifiedDto): Promise<AdminPractitionerActionResponseDto> {
+  async markPractitionerDocumentsVerified(@CurrentUser() me: Identity, @UuidParam() id: string, @Body() dto: DocumentsVerifiedDto): Promise<AdminPractitionerActionResponseDto> {
     const practitioner = await this.admin.setDocumentsVerified(me, id, dto.documentsVerified);
     return { practitioner, message: dto.documentsVerified ? 'Documents marqués comme vérifiés' : 'Documents marqués comme non vérifiés' };
   }

@@ -22,7 +22,7 @@ export class ReviewsController {
   @ApiCreatedResponse({ type: ReviewResponseDto })
   @ApiConflictResponse({ description: 'REVIEW_EXISTS' })
   @ApiNotFoundResponse({ description: 'Consultation inconnue, pas la mienne ou pas avec ce praticien' })
-  async create(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: CreateReviewDto): Promise<ReviewResponseDto> {
+  async createReview(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: CreateReviewDto): Promise<ReviewResponseDto> {
     return { review: await this.reviews.create(me, id, dto), message: 'Avis envoyé pour modération' };
   }
 
@@ -30,7 +30,7 @@ export class ReviewsController {
   @Roles(Role.EMPLOYEE, Role.PRACTITIONER, Role.ADMIN_HUNTZEN)
   @ApiOperation({ summary: 'PR15 — Avis publiés d’un praticien (anonymes)' })
   @ApiOkResponse({ type: ReviewListDto })
-  list(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Query() q: ListReviewsQueryDto): Promise<ReviewListDto> {
+  listPractitionerReviews(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Query() q: ListReviewsQueryDto): Promise<ReviewListDto> {
     return this.reviews.list(me, id, q);
   }
 
@@ -38,7 +38,7 @@ export class ReviewsController {
   @Roles(Role.ADMIN_HUNTZEN)
   @ApiOperation({ summary: 'I2 — Avis à modérer' })
   @ApiOkResponse({ type: PendingReviewListDto })
-  pending(@Query() q: PaginationQueryDto): Promise<PendingReviewListDto> {
+  listPendingReviews(@Query() q: PaginationQueryDto): Promise<PendingReviewListDto> {
     return this.reviews.pending(q);
   }
 
@@ -46,7 +46,7 @@ export class ReviewsController {
   @Roles(Role.ADMIN_HUNTZEN)
   @ApiOperation({ summary: 'I2 — Publier ou rejeter un avis (moyenne et nombre recalculés)' })
   @ApiOkResponse({ type: ReviewResponseDto })
-  async moderate(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ModerateReviewDto): Promise<ReviewResponseDto> {
+  async moderateReview(@CurrentUser() me: Identity, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ModerateReviewDto): Promise<ReviewResponseDto> {
     return { review: await this.reviews.moderate(me, id, dto.isPublished), message: dto.isPublished ? 'Avis publié' : 'Avis rejeté' };
   }
 }

@@ -7,6 +7,7 @@ import { pgError } from '../../infra/prisma/db-errors.js';
 import { pageArgs, pageInfo } from '../../common/pagination/pagination.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import { AuditService } from '../audit/audit.service.js';
+import { PractitionerRecords } from '../practitioners/practitioner-records.service.js';
 import type { CreateReviewDto, ListReviewsQueryDto, PendingReviewListDto, ReviewDto, ReviewListDto } from './dto/reviews.dto.js';
 
 /**
@@ -22,6 +23,7 @@ export class ReviewsService {
   constructor(
     private readonly tenant: TenantPrisma,
     private readonly audit: AuditService,
+    private readonly practitioners: PractitionerRecords,
   ) {}
 
   async create(me: Identity, practitionerId: string, dto: CreateReviewDto): Promise<ReviewDto> {
@@ -97,11 +99,7 @@ export class ReviewsService {
 
   private async recomputeRating(tx: TenantTx, practitionerId: string): Promise<void> {
     const agg = await tx.practitionerReview.aggregate({ where: { practitionerId, isPublished: true }, _avg: { rating: true }, _count: true });
-    await tx.practitioner.update({
-      where: { id: practitionerId },
-      data: { averageRating: agg._avg.rating === null ? null : Math.round(agg._avg.rating * 10) / 10, reviewCount: agg._count },
-      select: { id: true },
-    });
+    await this.practitioners.setRating(tx, practitionerId, agg._avg.rating, agg._count);
   }
 
   private toDto(r: { id: string; rating: number; comment: string | null; isPublished: boolean; createdAt: Date }): ReviewDto {

@@ -28,14 +28,14 @@ export class UsersController {
   @Get('notification-preferences')
   @ApiOperation({ summary: 'I6 — Préférences de notification (par type, et invitations de calendrier)' })
   @ApiOkResponse({ type: NotificationPreferencesDto })
-  getPreferences(@CurrentUser() me: Identity): Promise<NotificationPreferencesDto> {
+  getNotificationPreferences(@CurrentUser() me: Identity): Promise<NotificationPreferencesDto> {
     return this.preferences.list(me.userId);
   }
 
   @Put('notification-preferences')
   @ApiOperation({ summary: 'I6 — Modifier les préférences de notification' })
   @ApiOkResponse({ type: NotificationPreferencesDto })
-  putPreferences(@CurrentUser() me: Identity, @Body() dto: UpdateNotificationPreferencesDto): Promise<NotificationPreferencesDto> {
+  updateNotificationPreferences(@CurrentUser() me: Identity, @Body() dto: UpdateNotificationPreferencesDto): Promise<NotificationPreferencesDto> {
     return this.preferences.update(me.userId, dto.preferences ?? [], dto.calendarInvites);
   }
 }

@@ -35,9 +35,9 @@ export class SlotsQueryDto extends SlotRangeQueryDto {
 }
 
 export class SlotDto {
-  @ApiProperty({ example: '2026-12-07T08:00:00.000Z', description: 'Début, ISO UTC' }) startTime: string;
-  @ApiProperty({ example: '2026-12-07T08:50:00.000Z', description: 'Fin, ISO UTC' }) endTime: string;
-  @ApiProperty({ example: '2026-12-07', description: 'Jour local du praticien' }) localDate: string;
+  @ApiProperty({ format: 'date-time', example: '2026-12-07T08:00:00.000Z', description: 'Début, ISO UTC' }) startTime: string;
+  @ApiProperty({ format: 'date-time', example: '2026-12-07T08:50:00.000Z', description: 'Fin, ISO UTC' }) endTime: string;
+  @ApiProperty({ format: 'date', example: '2026-12-07', description: 'Jour local du praticien' }) localDate: string;
   @ApiProperty({ example: '09:00', description: 'Heure locale de début (fuseau du praticien)' }) localStartTime: string;
   @ApiProperty({ example: '09:50' }) localEndTime: string;
   @ApiProperty() available: boolean;
@@ -46,7 +46,7 @@ export class SlotDto {
 export class SlotsResponseDto {
   @ApiProperty() practitionerId: string;
   @ApiProperty({ example: 'Europe/Paris' }) timezone: string;
-  @ApiProperty({ example: '2026-12-07' }) from: string;
-  @ApiProperty({ example: '2026-12-13' }) to: string;
+  @ApiProperty({ format: 'date', example: '2026-12-07' }) from: string;
+  @ApiProperty({ format: 'date', example: '2026-12-13' }) to: string;
   @ApiProperty({ type: [SlotDto] }) slots: SlotDto[];
 }

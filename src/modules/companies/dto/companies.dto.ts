@@ -100,10 +100,10 @@ export class UpdateCompanyDto {
   @IsOptional() @Trim() @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'URL invalide' }) @MaxLength(300)
   websiteUrl?: string | null;
 
-  @ApiPropertyOptional({ example: '#4A90E2' }) @IsOptional() @Matches(HEX_COLOR, { message: 'couleur hexadécimale attendue (#RRGGBB)' })
+  @ApiPropertyOptional({ type: String, nullable: true, pattern: '^#[0-9A-Fa-f]{6}$', example: '#4A90E2' }) @IsOptional() @Matches(HEX_COLOR, { message: 'couleur hexadécimale attendue (#RRGGBB)' })
   primaryColor?: string | null;
 
-  @ApiPropertyOptional({ example: '#5BC0DE' }) @IsOptional() @Matches(HEX_COLOR, { message: 'couleur hexadécimale attendue (#RRGGBB)' })
+  @ApiPropertyOptional({ type: String, nullable: true, pattern: '^#[0-9A-Fa-f]{6}$', example: '#5BC0DE' }) @IsOptional() @Matches(HEX_COLOR, { message: 'couleur hexadécimale attendue (#RRGGBB)' })
   secondaryColor?: string | null;
 
   @ApiPropertyOptional() @Present() @IsBoolean()

@@ -1,3 +1,4 @@
+import { QueryInstant } from '../../../common/http/transforms.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ConsultationEventType, ConsultationFormat, ConsultationStatus, Specialty } from '@prisma/client';
 import { Transform } from 'class-transformer';
@@ -58,11 +59,11 @@ export class ListConsultationsQueryDto extends PaginationQueryDto {
   @IsOptional() @Transform(toStatusList) @IsEnum(ConsultationStatus, { each: true })
   status?: ConsultationStatus[];
 
-  @ApiPropertyOptional({ example: '2026-12-01T00:00:00.000Z' })
-  @IsOptional() @Transform(toDate) @IsDate() from?: Date;
+  @ApiPropertyOptional({ type: String, example: '2026-12-01', description: 'Depuis : date-heure ISO 8601, ou jour `AAAA-MM-JJ` (début du jour, Europe/Paris)' })
+  @IsOptional() @QueryInstant('start') @IsDate({ message: 'from doit être une date AAAA-MM-JJ ou une date-heure ISO 8601' }) from?: Date;
 
-  @ApiPropertyOptional({ example: '2026-12-31T23:59:59.000Z' })
-  @IsOptional() @Transform(toDate) @IsDate() to?: Date;
+  @ApiPropertyOptional({ type: String, example: '2026-12-31', description: 'Jusqu’à : date-heure ISO 8601, ou jour `AAAA-MM-JJ` (inclus, Europe/Paris)' })
+  @IsOptional() @QueryInstant('end') @IsDate({ message: 'to doit être une date AAAA-MM-JJ ou une date-heure ISO 8601' }) to?: Date;
 
   @ApiPropertyOptional({ enum: ['upcoming', 'past'] })
   @IsOptional() @IsIn(['upcoming', 'past']) tab?: 'upcoming' | 'past';
@@ -132,6 +133,12 @@ export class IceServerDto {
   @ApiPropertyOptional() credential?: string;
 }
 
+/** Where an audio consultation's signaling happens (Socket.IO, see the AsyncAPI document). */
+export class SignalingDto {
+  @ApiProperty({ example: '/audio-call', description: 'Espace de noms Socket.IO' }) namespace: string;
+  @ApiProperty({ format: 'uuid' }) consultationId: string;
+}
+
 export class RoomAccessDto {
   @ApiProperty({ enum: ConsultationFormat }) format: ConsultationFormat;
   @ApiProperty({ nullable: true, type: String }) roomName: string | null;
@@ -139,7 +146,7 @@ export class RoomAccessDto {
   @ApiProperty({ nullable: true, type: String }) domain: string | null;
   @ApiProperty() expiresAt: Date;
   @ApiProperty() moderator: boolean;
-  @ApiPropertyOptional({ description: 'Audio : espace Socket.IO de signalisation' }) signaling?: { namespace: string; consultationId: string };
+  @ApiPropertyOptional({ type: () => SignalingDto, description: 'Audio : espace Socket.IO de signalisation' }) signaling?: SignalingDto;
   @ApiPropertyOptional({ type: [IceServerDto] }) iceServers?: IceServerDto[];
 }
 

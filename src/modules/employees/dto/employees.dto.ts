@@ -121,7 +121,7 @@ export class SelfUpdateEmployeeDto {
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @Trim() @IsString() @MaxLength(100)
   location?: string | null;
 
-  @ApiPropertyOptional({ example: '1990-05-17', nullable: true, type: String }) @IsOptional() @IsISO8601({ strict: true }, { message: 'date ISO 8601 attendue' })
+  @ApiPropertyOptional({ example: '1990-05-17', nullable: true, type: String, format: 'date' }) @IsOptional() @IsISO8601({ strict: true }, { message: 'date ISO 8601 attendue' })
   birthDate?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, example: '/api/files/2f1c…', description: 'Une image téléversée (E7) ou null ; jamais une URL externe' })
@@ -138,10 +138,10 @@ export class SelfUpdateEmployeeDto {
   @ApiPropertyOptional({ example: 'Europe/Paris' }) @Present() @IsTimeZone()
   timezone?: string;
 
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Fin de l’onboarding (ISO 8601)' }) @IsOptional() @IsISO8601({ strict: true }, { message: 'date ISO 8601 attendue' })
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time', description: 'Fin de l’onboarding (ISO 8601)' }) @IsOptional() @IsISO8601({ strict: true }, { message: 'date ISO 8601 attendue' })
   onboardingCompletedAt?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Consentement RGPD (ISO 8601)' }) @IsOptional() @IsISO8601({ strict: true }, { message: 'date ISO 8601 attendue' })
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time', description: 'Consentement RGPD (ISO 8601)' }) @IsOptional() @IsISO8601({ strict: true }, { message: 'date ISO 8601 attendue' })
   consentGivenAt?: string | null;
 
   @ApiPropertyOptional({ example: '1.0', nullable: true, type: String }) @IsOptional() @Trim() @IsString() @MaxLength(20)
@@ -170,6 +170,7 @@ export class UsageStatsDto {
 
 /** What HR sees of an employee (SPEC §1.2, E1/E9): identity, HR data, status and counters — nothing else. */
 export class EmployeeHrDto {
+  @ApiProperty({ enum: ['hr'], enumName: 'EmployeeHrView', description: 'Discriminant : vue RH' }) view: 'hr';
   @ApiProperty() id: string;
   @ApiProperty() email: string;
   @ApiProperty() firstName: string;
@@ -185,6 +186,7 @@ export class EmployeeHrDto {
 
 /** The employee's own profile (E5). */
 export class EmployeeSelfDto {
+  @ApiProperty({ enum: ['self'], enumName: 'EmployeeSelfView', description: 'Discriminant : vue du salarié lui-même' }) view: 'self';
   @ApiProperty() id: string;
   @ApiProperty() companyId: string;
   @ApiProperty() email: string;

@@ -183,12 +183,12 @@ export class JournalWeekStatsDto {
   @ApiProperty({ type: MoodCountsDto }) counts: MoodCountsDto;
   @ApiProperty({ description: 'Entrées sans humeur' }) withoutMood: number;
   @ApiProperty() total: number;
-  @ApiProperty({ nullable: true, type: Number, description: 'Moyenne des notes 1–5 (une décimale)' }) averageMoodRating: number | null;
+  @ApiProperty({ nullable: true, type: Number, format: 'double', description: 'Moyenne des notes 1–5 (une décimale)' }) averageMoodRating: number | null;
 }
 
 export class JournalStatsDto {
-  @ApiProperty({ example: '2026-09-07' }) startDate: string;
-  @ApiProperty({ example: '2026-11-29' }) endDate: string;
+  @ApiProperty({ format: 'date', example: '2026-09-07' }) startDate: string;
+  @ApiProperty({ format: 'date', example: '2026-11-29' }) endDate: string;
   @ApiProperty({ example: 'Europe/Paris' }) timeZone: string;
   @ApiProperty({ type: [JournalWeekStatsDto], description: 'Chaque semaine ISO de la période, vide comprise' }) weeks: JournalWeekStatsDto[];
   @ApiProperty({ type: MoodCountsDto }) totals: MoodCountsDto;

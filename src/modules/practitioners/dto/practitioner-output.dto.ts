@@ -25,7 +25,7 @@ class PractitionerBaseDto {
 /** A search result card (PR4). */
 export class PractitionerCardDto extends PractitionerBaseDto {
   @ApiProperty({ maxLength: 200, description: 'Début de la présentation (200 caractères au plus)' }) shortBio: string;
-  @ApiProperty({ nullable: true, type: String, example: '2026-12-07T08:00:00.000Z', description: 'Prochain créneau libre (ISO UTC)' })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2026-12-07T08:00:00.000Z', description: 'Prochain créneau libre (ISO UTC)' })
   nextAvailableSlot: string | null;
 }
 
@@ -38,7 +38,7 @@ export class AppliedFiltersDto {
   @ApiPropertyOptional() offersInPerson?: boolean;
   @ApiPropertyOptional({ enum: ConsultationFormat }) format?: ConsultationFormat;
   @ApiPropertyOptional() availableWithin?: number;
-  @ApiPropertyOptional() minRating?: number;
+  @ApiPropertyOptional({ type: Number, format: 'double' }) minRating?: number;
   @ApiPropertyOptional() acceptingNew?: boolean;
   @ApiProperty({ enum: ['relevance', 'rating', 'experience', 'nextAvailable'] }) sort: string;
   @ApiProperty() page: number;
@@ -46,6 +46,7 @@ export class AppliedFiltersDto {
 }
 
 export class PractitionerSearchResponseDto extends PageInfoDto {
+  @ApiProperty({ enum: ['search'], enumName: 'PractitionerSearchView', description: 'Discriminant : résultat de recherche (PR4)' }) view: 'search';
   @ApiProperty({ type: [PractitionerCardDto] }) practitioners: PractitionerCardDto[];
   @ApiProperty({ type: AppliedFiltersDto, description: 'La requête normalisée : la réutiliser redonne la même recherche' }) appliedFilters: AppliedFiltersDto;
 }
@@ -59,7 +60,7 @@ export class RecurringAvailabilityDto {
 
 export class ProfileAvailabilityDto {
   @ApiProperty({ type: [RecurringAvailabilityDto], description: 'Heures locales du praticien' }) recurring: RecurringAvailabilityDto[];
-  @ApiProperty({ nullable: true, type: String }) nextAvailableSlot: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextAvailableSlot: string | null;
 }
 
 /** PR10: the public profile. The validation fields and professionalId are filled for ADMIN_HUNTZEN only. */
@@ -141,6 +142,7 @@ export class AdminPractitionerActionResponseDto extends AdminPractitionerRespons
 }
 
 export class AdminPractitionerListDto extends PageInfoDto {
+  @ApiProperty({ enum: ['admin'], enumName: 'PractitionerAdminView', description: 'Discriminant : liste d’administration (PR2)' }) view: 'admin';
   @ApiProperty({ type: [AdminPractitionerDto] }) practitioners: AdminPractitionerDto[];
 }
 
@@ -152,8 +154,8 @@ export class PendingPractitionerListDto extends PageInfoDto {
 export class PractitionerAvailabilityDto {
   @ApiProperty() practitionerId: string;
   @ApiProperty({ example: 'Europe/Paris' }) timezone: string;
-  @ApiProperty({ example: '2026-12-07' }) from: string;
-  @ApiProperty({ example: '2026-12-13' }) to: string;
+  @ApiProperty({ format: 'date', example: '2026-12-07' }) from: string;
+  @ApiProperty({ format: 'date', example: '2026-12-13' }) to: string;
   @ApiProperty({ type: [RecurringAvailabilityDto] }) recurring: RecurringAvailabilityDto[];
   @ApiProperty({ type: [SlotDto], description: 'Créneaux libres seulement' }) slots: SlotDto[];
 }

@@ -59,7 +59,7 @@ export class SearchPractitionersQueryDto extends PaginationQueryDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(90)
   availableWithin?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 5 })
+  @ApiPropertyOptional({ type: Number, format: 'double', minimum: 1, maximum: 5 })
   @IsOptional() @Type(() => Number) @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(1) @Max(5)
   minRating?: number;
 

@@ -1,0 +1,151 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { RequestContext } from '../../common/context/request-context.service.js';
+import { TenantPrisma, TenantTx } from '../prisma/tenant-prisma.service.js';
+import { aadFor } from './aad.js';
+import { Envelope, EnvelopeCrypto, isSubjectWrapped, SUBJECT_KEY_PREFIX, SubjectKeyUnavailableError, WrappingKey } from './envelope-crypto.service.js';
+
+/**
+ * The subject keys a caller holds for one operation: unwrapped once, used for several records, dropped
+ * (zeroed) with `close()`. `open` decrypts master-key records as before, so rows written before
+ * crypto-shredding keep reading.
+ */
+export class SubjectKeyring {
+  constructor(
+    private readonly crypto: EnvelopeCrypto,
+    private readonly keys: Map<string, Buffer>,
+  ) {}
+
+  /** The wrapping key of `subjectId`, if it was loaded or created. */
+  wrapping(subjectId: string): WrappingKey | undefined {
+    const key = this.keys.get(subjectId);
+    return key ? { label: `${SUBJECT_KEY_PREFIX}${subjectId}`, key } : undefined;
+  }
+
+  /** Throws SubjectKeyUnavailableError when the record's subject key is gone (erased) or not the caller's to read. */
+  open(env: Envelope, aad: string): Buffer {
+    const subject = isSubjectWrapped(env.keyVersion) ? env.keyVersion.slice(SUBJECT_KEY_PREFIX.length) : undefined;
+    return this.crypto.decrypt(env, aad, subject ? this.keys.get(subject) : undefined);
+  }
+
+  openText(env: Envelope, aad: string): string {
+    return this.open(env, aad).toString('utf8');
+  }
+
+  close(): void {
+    for (const key of this.keys.values()) key.fill(0);
+    this.keys.clear();
+  }
+}
+
+type Db = TenantTx | TenantPrisma['db'];
+/** key_version of a message emptied by the erasure (ciphertext and wrapped key blanked). */
+export const ERASED_KEY_VERSION = 'erased';
+const OWN_KEY_TTL_MS = 30_000;
+
+/**
+ * Crypto-shredding (beyond the spec, README "Crypto-shredding and backups"). Each person (a User id, the
+ * "subject") gets one random 256-bit key in `subject_keys`, wrapped by the master key; the data keys of
+ * the records about that person — their journal entries, the messages of consultations where they are
+ * the employee — are wrapped by that subject key instead of the master key. Erasure deletes the subject
+ * key row (system role), after which those records cannot be decrypted from this database or from any
+ * copy that lacks the key. Clinical notes stay under the master key: they outlive the erasure (20 years).
+ *
+ * Runs as the caller under RLS: a subject reads and creates its own key; a practitioner reads and creates
+ * the key of an employee it has a consultation with (to read and write that chat). No UPDATE or DELETE
+ * for the app role.
+ */
+@Injectable()
+export class SubjectKeys {
+  /**
+   * The caller's OWN key, unwrapped, for OWN_KEY_TTL_MS (as the identity cache): writing a journal entry
+   * then costs no extra query. Only a subject's own key (always readable by it) is cached; an erased user
+   * is refused by the identity cache within the same delay, and the key row is gone from the database.
+   */
+  private readonly own = new Map<string, { key: Buffer; at: number }>();
+
+  constructor(
+    private readonly tenant: TenantPrisma,
+    private readonly crypto: EnvelopeCrypto,
+    private readonly ctx: RequestContext,
+  ) {}
+
+  /** Drops a cached key on this instance (erasure). */
+  forget(subjectId: string): void {
+    this.own.get(subjectId)?.key.fill(0);
+    this.own.delete(subjectId);
+  }
+
+  /**
+   * Loads the keys of `subjectIds` the caller may read; with `create`, also creates the missing ones (a
+   * concurrent creation wins and is read back: one key per subject, never two). Pass the caller's
+   * transaction when there is one.
+   */
+  async ring(subjectIds: string[], opts: { create?: boolean; tx?: TenantTx } = {}): Promise<SubjectKeyring> {
+    const ids = [...new Set(subjectIds)];
+    const keys = new Map<string, Buffer>();
+    if (ids.length === 0) return new SubjectKeyring(this.crypto, keys);
+    const me = this.ctx.identity?.userId;
+    const cached = me ? this.own.get(me) : undefined;
+    if (me && cached && ids.includes(me)) {
+      if (Date.now() - cached.at < OWN_KEY_TTL_MS) keys.set(me, Buffer.from(cached.key));
+      else this.forget(me);
+    }
+    if (ids.every((id) => keys.has(id))) return new SubjectKeyring(this.crypto, keys);
+    const load = async (db: Db) => {
+      const rows = await db.subjectKey.findMany({
+        where: { subjectId: { in: ids.filter((id) => !keys.has(id)) } },
+        select: { subjectId: true, encryptedKey: true, dekIv: true, dekAuthTag: true, keyVersion: true },
+      });
+      for (const row of rows) keys.set(row.subjectId, this.crypto.openSubjectKey(row.subjectId, row));
+    };
+    // the common case is one read; creating (first journal entry, first message) takes a transaction
+    await load(opts.tx ?? this.tenant.db);
+    if (opts.create && ids.some((id) => !keys.has(id))) {
+      const create = async (db: Db) => {
+        for (const subjectId of ids.filter((id) => !keys.has(id))) {
+          const { key, stored } = this.crypto.newSubjectKey(subjectId);
+          key.fill(0); // the row read back below is the one that counts (a concurrent creation may win)
+          await db.subjectKey.createMany({ data: [{ id: randomUUID(), subjectId, ...stored }], skipDuplicates: true });
+        }
+        await load(db);
+      };
+      if (opts.tx) await create(opts.tx);
+      else await this.tenant.tx(create);
+    }
+    const mine = me ? keys.get(me) : undefined;
+    if (me && mine && !this.own.has(me)) this.own.set(me, { key: Buffer.from(mine), at: Date.now() });
+    return new SubjectKeyring(this.crypto, keys);
+  }
+
+  /** The subject's wrapping key, created on first use. */
+  async wrappingFor(subjectId: string, tx?: TenantTx): Promise<{ wrapping: WrappingKey; ring: SubjectKeyring }> {
+    const ring = await this.ring([subjectId], { create: true, tx });
+    const wrapping = ring.wrapping(subjectId);
+    if (!wrapping) throw new SubjectKeyUnavailableError('subject key not created');
+    return { wrapping, ring };
+  }
+}
+
+/**
+ * Message encryption with crypto-shredding, for the chat (one pair of functions): messages of a
+ * consultation are sealed under the subject key of its EMPLOYEE (the person whose health the
+ * conversation is about), whoever sends them; AAD as before (`aadFor.message`).
+ *   seal:  `const { wrapping, ring } = await subjectKeys.wrappingFor(access.employeeUserId, tx)` then
+ *          `sealMessage(crypto, wrapping, { id, consultationId, senderId }, text)`, `ring.close()`.
+ *   open:  `const ring = await subjectKeys.ring(employeeUserIds)` then `openMessage(ring, row)` per row:
+ *          null when the employee was erased (their key is gone) — show it as a deleted message.
+ */
+export function sealMessage(crypto: EnvelopeCrypto, wrapping: WrappingKey, m: { id: string; consultationId: string; senderId: string }, text: string): Envelope {
+  return crypto.encrypt(text, aadFor.message(m.id, m.consultationId, m.senderId), wrapping);
+}
+
+export function openMessage(ring: SubjectKeyring, row: Envelope & { id: string; consultationId: string; senderId: string }): string | null {
+  if (row.keyVersion === ERASED_KEY_VERSION) return null;
+  try {
+    return ring.openText(row, aadFor.message(row.id, row.consultationId, row.senderId));
+  } catch (e) {
+    if (e instanceof SubjectKeyUnavailableError) return null;
+    throw e;
+  }
+}

@@ -1,0 +1,141 @@
+import { Logger } from '@nestjs/common';
+import { OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
+import { Role } from '@prisma/client';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { Namespace, Socket } from 'socket.io';
+import { RequestContext } from '../../common/context/request-context.service.js';
+import type { Identity } from '../../common/context/request-context.js';
+import { AppException } from '../../common/errors/app.exception.js';
+import { ErrorCode, type ErrorDetail } from '../../common/errors/error-codes.js';
+import { flattenValidationErrors, prototypeKeyErrors } from '../../common/errors/validation.js';
+import { SocketAuthService, type AuthedSocketData } from '../../infra/realtime/socket-auth.service.js';
+import { ChatPresence, consultationRoom } from './chat-presence.service.js';
+import { ChatRateLimiter } from './chat-rate-limiter.service.js';
+import { ChatService } from './chat.service.js';
+import { ConsultationRefDto, SocketMessageDto, SocketReadDto, SocketTypingDto } from './dto/chat.dto.js';
+
+export type Ack = { ok: true; [k: string]: unknown } | { ok: false; error: { code: string; message: string; details?: ErrorDetail[] } };
+
+class ChatEventError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+  }
+}
+
+const notJoined = () => new ChatEventError(ErrorCode.CHAT_NOT_JOINED, 'Rejoignez d’abord la conversation (chat:join)');
+
+/**
+ * `/chat` namespace (SPEC §5.2 W1–W10). Employees and practitioners only (admins and HR are refused at
+ * the handshake); each socket is in `user:<userId>`. Every client event is rate limited per user and
+ * event (Redis), validated, run as the socket's user under RLS and acknowledged `{ ok: true, ... }` or
+ * `{ ok: false, error: { code, message } }`. Broadcasts go through the Redis adapter / emitter, so they
+ * reach sockets on every instance.
+ */
+@WebSocketGateway({ namespace: '/chat' })
+export class ChatGateway implements OnGatewayInit {
+  private readonly logger = new Logger('ChatGateway');
+
+  constructor(
+    private readonly auth: SocketAuthService,
+    private readonly chat: ChatService,
+    private readonly presence: ChatPresence,
+    private readonly limiter: ChatRateLimiter,
+    private readonly ctx: RequestContext,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    this.auth.guard(namespace, [Role.EMPLOYEE, Role.PRACTITIONER]);
+    this.presence.attach(namespace);
+    namespace.on('connection', (socket: Socket) => this.bind(socket));
+  }
+
+  private bind(socket: Socket): void {
+    const joined = new Set<string>();
+    const requireJoined = (consultationId: string) => {
+      if (!joined.has(consultationId)) throw notJoined();
+    };
+
+    this.on(socket, 'chat:join', ConsultationRefDto, async (me, { consultationId }) => {
+      try {
+        await this.chat.checkParticipant(me, consultationId);
+      } catch (e) {
+        const { error } = toAck(e) as { error: { code: string; message: string } };
+        socket.emit('chat:error', { code: error.code, message: error.message });
+        throw e;
+      }
+      // join before reading the history, so a message sent meanwhile arrives live rather than being missed
+      await socket.join(consultationRoom(consultationId));
+      joined.add(consultationId);
+      const history = await this.chat.history(me, consultationId);
+      socket.emit('chat:history', history.messages);
+      return { consultationId, count: history.messages.length, nextCursor: history.nextCursor };
+    });
+
+    this.on(socket, 'chat:leave', ConsultationRefDto, async (_me, { consultationId }) => {
+      requireJoined(consultationId);
+      joined.delete(consultationId);
+      await socket.leave(consultationRoom(consultationId));
+      return { consultationId };
+    });
+
+    this.on(socket, 'chat:message', SocketMessageDto, async (me, dto) => {
+      requireJoined(dto.consultationId);
+      const message = await this.chat.send(me, dto.consultationId, dto);
+      return { messageId: message.id, createdAt: message.createdAt };
+    });
+
+    this.on(socket, 'chat:typing', SocketTypingDto, async (me, { consultationId, isTyping }) => {
+      requireJoined(consultationId);
+      // relayed to the other sockets in the room, on every instance; never stored
+      socket.to(consultationRoom(consultationId)).emit('chat:typing', { userId: me.userId, consultationId, isTyping });
+      return {};
+    });
+
+    this.on(socket, 'chat:read', SocketReadDto, async (me, { messageId }) => {
+      const receipt = await this.chat.markRead(me, messageId, requireJoined);
+      return { messageId: receipt.messageId, readAt: receipt.readAt };
+    });
+  }
+
+  private on<T extends object>(socket: Socket, event: string, dto: new () => T, handler: (me: Identity, payload: T) => Promise<Record<string, unknown>>): void {
+    socket.on(event, async (...args: unknown[]) => {
+      const ack = typeof args.at(-1) === 'function' ? (args.pop() as (a: Ack) => void) : () => undefined;
+      const me = (socket.data as AuthedSocketData).identity;
+      try {
+        const retryAfter = await this.limiter.hit(me.userId, event);
+        if (retryAfter) throw new ChatEventError(ErrorCode.RATE_LIMITED, `Trop d’événements ${event}, réessayez dans ${retryAfter} s`, [{ field: event, message: `retryAfter=${retryAfter}` }]);
+        const payload = await parse(dto, args[0]);
+        const result = await this.ctx.runAs(me, () => handler(me, payload));
+        ack({ ok: true, ...result });
+      } catch (e) {
+        const reply = toAck(e);
+        if (!reply.ok && reply.error.code === ErrorCode.INTERNAL_ERROR) this.logger.error({ message: 'chat event failed', event, error: (e as Error).name });
+        ack(reply);
+      }
+    });
+  }
+}
+
+/** Validates a client payload like the HTTP ValidationPipe (whitelist, unknown and prototype keys refused). */
+async function parse<T extends object>(dto: new () => T, payload: unknown): Promise<T> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new ChatEventError(ErrorCode.VALIDATION_ERROR, 'Données invalides', [{ message: 'un objet JSON est attendu' }]);
+  }
+  const proto = prototypeKeyErrors(payload);
+  if (proto.length) throw new ChatEventError(ErrorCode.VALIDATION_ERROR, 'Données invalides', proto);
+  const instance = plainToInstance(dto, payload);
+  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length) throw new ChatEventError(ErrorCode.VALIDATION_ERROR, 'Données invalides', flattenValidationErrors(errors));
+  return instance;
+}
+
+function toAck(e: unknown): Ack {
+  if (e instanceof ChatEventError) return { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+  if (e instanceof AppException) return { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+  return { ok: false, error: { code: ErrorCode.INTERNAL_ERROR, message: 'Erreur interne' } };
+}

@@ -1,0 +1,111 @@
+// Chat messages at SQL level as huntzen_app (migration 20261129002100_chat): the participant rule binds the
+// whole context (role, profile and user), closed consultations take no message, inserts carry no stamps and
+// get the database clock, a deletion is final, a read receipt cannot be withdrawn, and there is no hard DELETE.
+import { randomUUID } from 'node:crypto';
+import { Ctx, insert, openRlsDb, RlsDb, Role, Row } from '../helpers/rls.js';
+
+const id = () => randomUUID();
+const tag = id().slice(0, 8);
+const DENIED = { code: '42501' };
+const ENVELOPE = { encrypted_content: 'aa', iv: 'bb', auth_tag: 'cc', encrypted_dek: 'dd', dek_iv: 'ee', dek_auth_tag: 'ff', key_version: 'v1' };
+
+let db: RlsDb;
+const F = { company: id(), userEmp: id(), userEmp2: id(), userPrac: id(), userRh: id(), userHz: id(), emp: id(), emp2: id(), prac: id() };
+const ctx = {} as Record<'emp' | 'emp2' | 'prac' | 'rhWithEmp' | 'hzWithPrac' | 'empForeignProfile', Ctx>;
+const day = new Date(Date.UTC(2040 + Math.floor(Math.random() * 40), Math.floor(Math.random() * 12), 1 + Math.floor(Math.random() * 27)));
+let hour = 0;
+
+async function consultation(extra: Row = {}): Promise<string> {
+  const h = hour++;
+  const start = new Date(day.getTime() + h * 3_600_000);
+  const end = new Date(start.getTime() + 50 * 60_000);
+  return insert(db.sys, 'consultations', { id: id(), company_id: F.company, employee_id: F.emp, practitioner_id: F.prac, scheduled_at: start, scheduled_end_at: end, blocked_until: end, format: 'VIDEO', updated_at: new Date(), ...extra });
+}
+const message = (cid: string, extra: Row = {}) => ({ id: id(), consultation_id: cid, sender_id: F.userEmp, sender_role: 'EMPLOYEE', ...ENVELOPE, ...extra });
+const count = (c: Ctx, where = 'true', params: unknown[] = []) => db.asApp(c, async (cl) => (await cl.query(`SELECT count(*)::int AS n FROM messages WHERE ${where}`, params)).rows[0].n as number);
+
+beforeAll(async () => {
+  db = openRlsDb();
+  const now = new Date();
+  await insert(db.sys, 'companies', { id: F.company, name: 'Chat RLS', slug: `chat-rls-${tag}`, email_domains: [`@chat-rls-${tag}.test`], is_active: true, validated_at: now, updated_at: now });
+  const user = (uid: string, role: Role, companyId: string | null) =>
+    insert(db.sys, 'users', { id: uid, email: `${role.toLowerCase()}-${uid.slice(0, 8)}-${tag}@example.test`, password_hash: 'x', role, company_id: companyId, is_active: true, email_verified: true, updated_at: now });
+  await user(F.userEmp, 'EMPLOYEE', F.company);
+  await user(F.userEmp2, 'EMPLOYEE', F.company);
+  await user(F.userPrac, 'PRACTITIONER', null);
+  await user(F.userRh, 'ADMIN_RH', F.company);
+  await user(F.userHz, 'ADMIN_HUNTZEN', null);
+  await insert(db.sys, 'employees', { id: F.emp, user_id: F.userEmp, company_id: F.company, first_name: 'E', last_name: 'One', updated_at: now });
+  await insert(db.sys, 'employees', { id: F.emp2, user_id: F.userEmp2, company_id: F.company, first_name: 'E', last_name: 'Two', updated_at: now });
+  await insert(db.sys, 'practitioners', { id: F.prac, user_id: F.userPrac, first_name: 'P', last_name: 'One', title: 'Dr.', specialty: 'PSYCHOLOGUE_CLINICIEN', bio: 'bio', is_validated: true, validated_at: now, updated_at: now });
+  ctx.emp = { userId: F.userEmp, role: 'EMPLOYEE', companyId: F.company, employeeId: F.emp };
+  ctx.emp2 = { userId: F.userEmp2, role: 'EMPLOYEE', companyId: F.company, employeeId: F.emp2 };
+  ctx.prac = { userId: F.userPrac, role: 'PRACTITIONER', practitionerId: F.prac };
+  // contexts that carry a participant's profile id without being that participant
+  ctx.rhWithEmp = { userId: F.userRh, role: 'ADMIN_RH', companyId: F.company, employeeId: F.emp };
+  ctx.hzWithPrac = { userId: F.userHz, role: 'ADMIN_HUNTZEN', practitionerId: F.prac };
+  ctx.empForeignProfile = { userId: F.userEmp2, role: 'EMPLOYEE', companyId: F.company, employeeId: F.emp };
+});
+afterAll(() => db?.close());
+
+describe('messages RLS and write guard (chat migration)', () => {
+  it('a context carrying a participant’s profile id but another role or user reads and writes nothing', async () => {
+    const cid = await consultation();
+    await insert(db.sys, 'messages', message(cid));
+    expect(await count(ctx.emp, 'consultation_id = $1', [cid])).toBe(1);
+    expect(await count(ctx.prac, 'consultation_id = $1', [cid])).toBe(1);
+    for (const who of [ctx.rhWithEmp, ctx.hzWithPrac, ctx.empForeignProfile, ctx.emp2]) {
+      expect(await count(who, 'consultation_id = $1', [cid])).toBe(0);
+      await expect(db.asApp(who, (c) => insert(c, 'messages', message(cid, { sender_id: who.userId, sender_role: who.role })))).rejects.toMatchObject(DENIED);
+      expect(await db.affected(who, 'UPDATE messages SET is_read = true, read_at = now() WHERE consultation_id = $1', [cid])).toBe(0);
+    }
+    expect(await count(ctx.emp, 'consultation_id = $1', [cid])).toBe(1);
+  });
+
+  it.each(['CANCELLED', 'NO_SHOW'])('a %s consultation takes no new message (read-only)', async (status) => {
+    const cid = await consultation({ status });
+    await expect(db.asApp(ctx.emp, (c) => insert(c, 'messages', message(cid)))).rejects.toMatchObject(DENIED);
+    await expect(db.asApp(ctx.prac, (c) => insert(c, 'messages', message(cid, { sender_id: F.userPrac, sender_role: 'PRACTITIONER' })))).rejects.toMatchObject(DENIED);
+    expect((await db.sysRow('SELECT count(*)::int AS n FROM messages WHERE consultation_id = $1', [cid]))!.n).toBe(0);
+  });
+
+  it('an insert carries no edit, deletion or read stamps and gets the database clock', async () => {
+    const cid = await consultation();
+    for (const extra of [{ edited_at: new Date() }, { deleted_at: new Date() }, { read_at: new Date() }, { is_deleted: true }]) {
+      await expect(db.asApp(ctx.emp, (c) => insert(c, 'messages', message(cid, extra)))).rejects.toMatchObject(DENIED);
+    }
+    const backdated = message(cid, { created_at: new Date('2020-01-01T00:00:00Z') });
+    await db.asApp(ctx.emp, (c) => insert(c, 'messages', backdated));
+    const row = await db.sysRow('SELECT created_at FROM messages WHERE id = $1', [backdated.id]);
+    expect(Math.abs(Date.now() - (row!.created_at as Date).getTime())).toBeLessThan(60_000);
+  });
+
+  it('a deleted message is final: no undelete, no edit by its sender', async () => {
+    const cid = await consultation();
+    const m = message(cid);
+    await insert(db.sys, 'messages', m);
+    expect(await db.affected(ctx.emp, 'UPDATE messages SET is_deleted = true, deleted_at = now() WHERE id = $1', [m.id])).toBe(1);
+    await expect(db.affected(ctx.emp, 'UPDATE messages SET is_deleted = false, deleted_at = NULL WHERE id = $1', [m.id])).rejects.toMatchObject(DENIED);
+    await expect(db.affected(ctx.emp, `UPDATE messages SET encrypted_content = 'new', is_edited = true, edited_at = now() WHERE id = $1`, [m.id])).rejects.toMatchObject(DENIED);
+    // the recipient may still mark it read
+    expect(await db.affected(ctx.prac, 'UPDATE messages SET is_read = true, read_at = now() WHERE id = $1', [m.id])).toBe(1);
+  });
+
+  it('a read receipt is set once with its time and cannot be withdrawn', async () => {
+    const cid = await consultation();
+    const m = message(cid);
+    await insert(db.sys, 'messages', m);
+    await expect(db.affected(ctx.prac, 'UPDATE messages SET is_read = true WHERE id = $1', [m.id])).rejects.toMatchObject(DENIED);
+    expect(await db.affected(ctx.prac, 'UPDATE messages SET is_read = true, read_at = now() WHERE id = $1', [m.id])).toBe(1);
+    await expect(db.affected(ctx.prac, 'UPDATE messages SET is_read = false, read_at = NULL WHERE id = $1', [m.id])).rejects.toMatchObject(DENIED);
+    await expect(db.affected(ctx.prac, `UPDATE messages SET read_at = now() - interval '1 day' WHERE id = $1`, [m.id])).rejects.toMatchObject(DENIED);
+  });
+
+  it('no hard DELETE for the api role', async () => {
+    const cid = await consultation();
+    const m = message(cid);
+    await insert(db.sys, 'messages', m);
+    await expect(db.affected(ctx.emp, 'DELETE FROM messages WHERE id = $1', [m.id])).rejects.toMatchObject(DENIED);
+    expect((await db.sysRow('SELECT count(*)::int AS n FROM messages WHERE id = $1', [m.id]))!.n).toBe(1);
+  });
+});
