@@ -217,6 +217,12 @@ export class TenantPrisma {
     return request;
   }
 
+  /** True while the current caller's queries run in a request transaction (not yet committed). */
+  get inRequestTransaction(): boolean {
+    const identity = this.ctx.identity;
+    return !!identity && !!this.requestTx(identity);
+  }
+
   /**
    * Commits what the request has done so far, so that long I/O (storage, a stream) holds no pooled
    * connection; the next query opens a new transaction. No-op outside a request transaction.
