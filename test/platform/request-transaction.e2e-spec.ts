@@ -1,4 +1,5 @@
 import { Prisma, Role } from '@prisma/client';
+import pg from 'pg';
 import type { Identity } from '../../src/common/context/request-context.js';
 import { RequestContext } from '../../src/common/context/request-context.service.js';
 import { PrismaService } from '../../src/infra/prisma/prisma.service.js';
@@ -43,11 +44,21 @@ describe('request-scoped transaction: one context per request, nothing left on t
     for (const [name, value] of Object.entries(settings)) expect([null, ''], name).toContain(value);
   }
 
-  /** huntzen_app sessions of this database still inside a transaction (a connection held, or a leak). */
+  /**
+   * huntzen_app sessions of this database still inside a transaction (a connection held, or a leak). Asked
+   * as huntzen_app on a connection of its own: PostgreSQL shows a session's state only to its own role
+   * (or to pg_read_all_stats).
+   */
   async function appSessionsInTransaction(): Promise<number> {
-    const rows = await t.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE datname = current_database() AND usename = 'huntzen_app' AND state LIKE 'idle in transaction%'`;
-    return rows[0].n;
+    const owner = new pg.Client({ connectionString: process.env.APP_DATABASE_URL });
+    await owner.connect();
+    try {
+      const { rows } = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND usename = 'huntzen_app' AND state LIKE 'idle in transaction%'`);
+      return rows[0].n;
+    } finally {
+      await owner.end();
+    }
   }
 
   it('after successful requests, and requests that fail before or after writing, no app.* setting survives on the connection', async () => {

@@ -27,7 +27,23 @@ function sameContext(a: Identity, b: Identity): boolean {
 
 /** CLS keys: the request's transaction, and the depth of savepoint blocks the current code runs in. */
 const REQUEST_TX = 'tenant.requestTx';
-const SAVEPOINT_DEPTH = 'tenant.savepointDepth';
+const SAVEPOINT_UNIT = 'tenant.savepointUnit';
+
+/** A savepoint block while it runs. */
+interface SavepointUnit {
+  depth: number;
+  running: boolean;
+}
+
+/**
+ * The savepoint block the current code runs in, if it is still running. Checked, not just read: a CLS
+ * store can outlive its block (an await continuation after the block resolved may resume with the
+ * block's store), and a caller outside the block must queue for its turn, not nest into a finished one.
+ */
+function currentUnit(cls: ClsService): SavepointUnit | undefined {
+  const unit = cls.get(SAVEPOINT_UNIT) as SavepointUnit | undefined;
+  return unit?.running ? unit : undefined;
+}
 
 const WRITES = new Set(['create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany']);
 
@@ -116,7 +132,7 @@ export class RequestTransaction {
 
   /** Runs `fn` inside a savepoint: its failure undoes its statements only, and the request goes on. */
   async savepoint<T>(cls: ClsService, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
-    const depth = (cls.get(SAVEPOINT_DEPTH) as number | undefined) ?? 0;
+    const depth = currentUnit(cls)?.depth ?? 0;
     const run = async () => {
       // a long request (an import of many rows) commits what it has done between two units, as each
       // unit did on its own before, rather than running into the transaction timeout
@@ -125,10 +141,13 @@ export class RequestTransaction {
       const name = `hz_sp_${++this.savepoints}`;
       await tx.$executeRawUnsafe(`SAVEPOINT ${name}`);
       try {
-        const result = await cls.run({ ifNested: 'inherit' }, () => {
-          cls.set(SAVEPOINT_DEPTH, depth + 1);
-          return fn(tx);
-        });
+        const unit: SavepointUnit = { depth: depth + 1, running: true };
+        const result = await cls
+          .run({ ifNested: 'inherit' }, () => {
+            cls.set(SAVEPOINT_UNIT, unit);
+            return fn(tx);
+          })
+          .finally(() => (unit.running = false));
         await tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${name}`);
         return result;
       } catch (e) {
@@ -167,7 +186,7 @@ function extend(prisma: PrismaService, ctx: RequestContext, cls: ClsService, req
           }
           const call = (tx: TenantTx) => (tx as any)[lowerFirst(model)][operation](args);
           // a failed write must not poison the request's transaction for the queries after it
-          if (WRITES.has(operation) && !cls.get(SAVEPOINT_DEPTH)) return request.savepoint(cls, call);
+          if (WRITES.has(operation) && !currentUnit(cls)) return request.savepoint(cls, call);
           return call(await request.client());
         },
       },
