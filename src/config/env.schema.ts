@@ -53,6 +53,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   SYSTEM_DATABASE_POOL_SIZE = 4;
 
+  /** Connections per api process for the realtime hot path (chat messages, plain node-postgres, huntzen_app). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  REALTIME_DATABASE_POOL_SIZE = 4;
+
   /** Longest a request's transaction may stay open (its queries run in one transaction as the caller). */
   @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
   REQUEST_TRANSACTION_TIMEOUT_MS = 15_000;

@@ -9,6 +9,7 @@ import { AppConfig } from '../../config/app-config.service.js';
 import { Envelope, EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
 import { OutboxService } from '../../infra/outbox/outbox.service.js';
 import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
+import { TenantSql } from '../../infra/prisma/tenant-sql.service.js';
 import { RealtimePublisher } from '../../infra/realtime/realtime-publisher.service.js';
 import { RedisService } from '../../infra/redis/redis.module.js';
 import { AccessService, type ConsultationAccess } from '../access/access.service.js';
@@ -75,6 +76,7 @@ export class ChatService {
     private readonly redis: RedisService,
     private readonly config: AppConfig,
     private readonly subjectKeys: SubjectKeys,
+    private readonly sql: TenantSql,
   ) {
     this.followUpMs = config.get('CHAT_FOLLOW_UP_DAYS') * 86_400_000;
     this.editWindowMs = config.get('CHAT_EDIT_WINDOW_MINUTES') * 60_000;
@@ -129,7 +131,7 @@ export class ChatService {
     const attachment = dto.attachmentUrl ? await this.attachment(me, consultationId, dto.attachmentUrl) : null;
     const id = randomUUID();
     const sealed = await this.seal(r.access, { id, consultationId, senderId: me.userId }, dto.content);
-    const data = {
+    const row: Message = {
       id,
       consultationId,
       senderId: me.userId,
@@ -140,10 +142,16 @@ export class ChatService {
       attachmentName: attachment?.originalName ?? null,
       attachmentType: attachment?.mimeType ?? null,
       attachmentSize: attachment?.size ?? null,
+      isRead: false,
+      readAt: null,
+      isEdited: false,
+      editedAt: null,
+      isDeleted: false,
+      deletedAt: null,
+      createdAt: new Date(0), // stamped by the database (messages_guard_write)
     };
-    let row: Message;
     try {
-      row = await this.tenant.db.message.create({ data });
+      row.createdAt = await this.insert(row);
     } catch (e) {
       // refused by the database although the cached room allowed it (cancelled or no-show meanwhile):
       // check again, so the answer is CHAT_CLOSED (or 404) rather than an internal error
@@ -156,6 +164,21 @@ export class ChatService {
     this.publisher.toRoom('/chat', consultationRoom(consultationId), 'chat:message:received', message);
     void this.ctx.runAs(me, () => this.notifyIfOffline(r.access, id));
     return message;
+  }
+
+  /**
+   * The one INSERT of a message, as the caller under RLS (the insert policy checks sender, participation
+   * and status), through TenantSql: the hot path of the chat. Returns the database's creation time.
+   */
+  private async insert(m: Message): Promise<Date> {
+    const [row] = await this.sql.query<{ created_at: Date }>(
+      `INSERT INTO messages (id, consultation_id, sender_id, sender_role, encrypted_content, iv, auth_tag, encrypted_dek, dek_iv, dek_auth_tag,
+         key_version, message_type, attachment_url, attachment_name, attachment_type, attachment_size)
+       VALUES ($1, $2, $3, $4::"Role", $5, $6, $7, $8, $9, $10, $11, $12::"MessageType", $13, $14, $15, $16)
+       RETURNING created_at`,
+      [m.id, m.consultationId, m.senderId, m.senderRole, m.encryptedContent, m.iv, m.authTag, m.encryptedDek, m.dekIv, m.dekAuthTag, m.keyVersion, m.messageType, m.attachmentUrl, m.attachmentName, m.attachmentType, m.attachmentSize],
+    );
+    return row.created_at;
   }
 
   /** CH3 / W5: the recipient only; broadcasts `chat:message:read`. Idempotent. */
