@@ -4,6 +4,7 @@ import type { Identity } from '../../src/common/context/request-context.js';
 import { RequestContext } from '../../src/common/context/request-context.service.js';
 import { PrismaService } from '../../src/infra/prisma/prisma.service.js';
 import { TenantPrisma } from '../../src/infra/prisma/tenant-prisma.service.js';
+import { TenantSql } from '../../src/infra/prisma/tenant-sql.service.js';
 import { ConsultationsService } from '../../src/modules/consultations/consultations.service.js';
 import { bearer, createUser, signAccessToken, TestUser } from '../helpers/fixtures.js';
 import { startTestApp, TestContext } from '../helpers/test-app.js';
@@ -144,5 +145,24 @@ describe('request-scoped transaction: one context per request, nothing left on t
     expect(await tenant.db.user.count()).toBe(0);
     expect(await tenant.queryRaw<unknown[]>(Prisma.sql`SELECT id FROM users`)).toEqual([]);
     expectNoContext((await pooledSettings()).settings);
+  });
+
+  it('TenantSql (the chat hot path): as the caller under RLS, its context gone after each statement, nothing without a caller', async () => {
+    const sql = t.app.get(TenantSql);
+    const [e, f] = await employeesOf(t.db, 2);
+    await expect(sql.query('SELECT 1 AS one', [])).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const visible = (u: TestUser) =>
+      ctx.runAs(identity(u), () => sql.query<{ me: string; users: number }>(`SELECT current_setting('app.user_id', true) AS me, (SELECT count(*)::int FROM users) AS users`, []));
+    const [asE] = await visible(e);
+    expect(asE.me).toBe(e.id);
+    // RLS: an employee sees its own user row only, not its colleague's
+    expect(asE.users).toBe(1);
+    const [asF] = await visible(f);
+    expect(asF.me).toBe(f.id);
+    // a failed statement rolls back and leaves the connection usable, with no context
+    await expect(ctx.runAs(identity(e), () => sql.query('SELECT 1/0', []))).rejects.toMatchObject({ code: '22012' });
+    const bare = await ctx.runAs(identity(f), () => sql.query<{ me: string }>(`SELECT current_setting('app.user_id', true) AS me`, []));
+    expect(bare[0].me).toBe(f.id);
+    expect(await appSessionsInTransaction()).toBe(0);
   });
 });
