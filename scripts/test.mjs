@@ -93,8 +93,13 @@ function startProcessBuild() {
   let text = '';
   child.stdout.on('data', (d) => (text += d));
   child.stderr.on('data', (d) => (text += d));
-  child.on('exit', (code) => fs.writeFileSync(status, code === 0 ? 'ok' : `tsc exited ${code}:\n${text}`));
-  child.on('error', (e) => fs.writeFileSync(status, `tsc could not start: ${e.message}`));
+  // written whole then renamed: a test file watching the folder never reads a half-written status
+  const publish = (content) => {
+    fs.writeFileSync(`${status}.tmp`, content);
+    fs.renameSync(`${status}.tmp`, status);
+  };
+  child.on('exit', (code) => publish(code === 0 ? 'ok' : `tsc exited ${code}:\n${text}`));
+  child.on('error', (e) => publish(`tsc could not start: ${e.message}`));
   buildChild = child;
   return status;
 }

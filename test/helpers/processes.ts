@@ -40,6 +40,7 @@ function waitForBuild(file: string): Promise<void> {
     const check = () => {
       if (!fs.existsSync(file)) return false;
       const text = fs.readFileSync(file, 'utf8');
+      if (text === '') return false; // (an older writer) created, not yet written
       if (text === 'ok') resolve();
       else reject(new Error(`the api build failed:\n${text}`));
       return true;
