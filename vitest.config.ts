@@ -5,10 +5,6 @@ import { defineConfig } from 'vitest/config';
 // 2. the cluster test (test/cluster, issue 13): nginx, two api processes, a worker, and a PostgreSQL and
 //    Redis it restarts under load. Alone, once the suite is done: on a 2-core machine its rolling restart
 //    and outages must not compete with other files for the CPU. `npm run test:cluster` runs it by itself.
-// Quarantined, with its own command, until it passes on main (README "Known failing tests"): the Swagger UI
-// browser test (`npm run test:browser`, issue 12). Not skipped silently: that command runs it as it is.
-const browser = process.env.BROWSER_TEST ? [] : ['test/contract/swagger-ui.e2e-spec.ts'];
-
 export default defineConfig({
   test: {
     globals: true,
@@ -23,7 +19,7 @@ export default defineConfig({
         test: {
           name: 'suite',
           include: ['src/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
-          exclude: ['**/node_modules/**', 'test/cluster/**', ...browser],
+          exclude: ['**/node_modules/**', 'test/cluster/**'],
           // each file boots its own app with its own Redis prefix and SMTP sink, so files may run in parallel
           fileParallelism: true,
           sequence: { groupOrder: 0 },

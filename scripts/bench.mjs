@@ -7,13 +7,17 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, ensureDependencies, prisma, runChild, say } from './common.mjs';
+import { ROOT, apiNodeFlags, ensureDependencies, prisma, runChild, say } from './common.mjs';
+import { apiEnv, apiNodeArgs, report, wanted } from './bench/perf.mjs';
 
 const TAG = 'bench';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds per scenario
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const PORT = Number(process.env.BENCH_PORT ?? 38080);
 const WS_PORT = PORT + 1;
+// `npm run bench -- reports` (or `http`, `realtime`, several): only those scenario groups; none = all
+const SCENARIOS = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const wants = (group) => SCENARIOS.length === 0 || SCENARIOS.includes(group);
 
 let services;
 let dbName;
@@ -83,7 +87,7 @@ async function seedDirectory(systemUrl) {
   }
 }
 
-async function waitForHealth(url, ms = 30_000) {
+async function waitForHealth(url, ms = Number(process.env.BENCH_BOOT_MS ?? 180_000)) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     try {
@@ -127,7 +131,7 @@ async function main() {
   const hex = (n) => crypto.randomBytes(n).toString('hex');
   const jwtSecret = hex(32);
   const fixtures = await seedDirectory(urls.systemUrl);
-  api = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+  api = spawn(process.execPath, [...apiNodeFlags(), ...apiNodeArgs(ROOT), path.join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', process.env.BENCH_API_LOGS ? 'inherit' : 'ignore', 'inherit'],
     env: {
@@ -149,6 +153,7 @@ async function main() {
       LOG_LEVEL: process.env.BENCH_API_LOGS ? 'debug' : 'warn',
       // the global limiter stays on (its Redis round trip is part of the cost) but must not cut the load
       THROTTLE_LIMIT: '100000000',
+      ...apiEnv,
     },
   });
   const base = `http://127.0.0.1:${PORT}`;
@@ -190,27 +195,32 @@ async function main() {
   };
 
   await run(autocannon, 'warm-up', { url: `${base}/api/auth/me`, headers: auth, duration: 2 });
-  const results = [
-    await run(autocannon, 'GET /health (unauthenticated)', { url: `${base}/health` }),
-    await run(autocannon, 'GET /api/auth/me (authenticated, tenant-scoped)', { url: `${base}/api/auth/me`, headers: auth }),
-    await run(autocannon, `GET /api/practitioners/search (${fixtures.practitioners.length} validated practitioners)`, { url: `${base}/api/practitioners/search?availableWithin=7`, headers: employeeAuth }),
-    await run(autocannon, 'GET /api/availability/slots (31 days)', { url: `${base}/api/availability/slots?practitionerId=${fixtures.practitioners[0].practitionerId}&startDate=${today}&endDate=${in30}`, headers: employeeAuth }),
-    await run(autocannon, 'POST /api/consultations (CO1, distinct free slots)', { url: base, requests: [bookingRequest], amount: Number(process.env.BENCH_BOOKINGS ?? 600) }),
-    await run(autocannon, 'GET /api/consultations/mine (CO2)', { url: `${base}/api/consultations/mine`, headers: { authorization: `Bearer ${bookingTokens[0]}` } }),
+  const scenarios = [
+    ['health', 'GET /health (unauthenticated)', { url: `${base}/health` }],
+    ['baseline', 'baseline: one-row read, node-postgres, one round trip (physical ceiling)', { url: `${base}/api/bench/baseline`, headers: auth }],
+    ['me', 'GET /api/auth/me (authenticated, tenant-scoped)', { url: `${base}/api/auth/me`, headers: auth }],
+    ['search', `GET /api/practitioners/search (${fixtures.practitioners.length} validated practitioners)`, { url: `${base}/api/practitioners/search?availableWithin=7`, headers: employeeAuth }],
+    ['slots', 'GET /api/availability/slots (31 days)', { url: `${base}/api/availability/slots?practitionerId=${fixtures.practitioners[0].practitionerId}&startDate=${today}&endDate=${in30}`, headers: employeeAuth }],
+    ['booking', 'POST /api/consultations (CO1, distinct free slots)', { url: base, requests: [bookingRequest], amount: Number(process.env.BENCH_BOOKINGS ?? 600) }],
+    ['mine', 'GET /api/consultations/mine (CO2)', { url: `${base}/api/consultations/mine`, headers: { authorization: `Bearer ${bookingTokens[0]}` } }],
   ];
-  if (!process.env.BENCH_SKIP_REPORTS) results.push(...(await (await import('./bench/reports.mjs')).benchReports({ base, systemUrl: urls.systemUrl, apiPid: api.pid, run, autocannon, tokenFor })).results);
+  // groups (`npm run bench -- http reports realtime`), and within http the scenarios of BENCH_ONLY
+  const results = [];
+  if (wants('http')) for (const [key, name, opts] of scenarios) if (wanted(key)) results.push(await run(autocannon, name, opts));
+  if (wants('reports') && !process.env.BENCH_SKIP_REPORTS) results.push(...(await (await import('./bench/reports.mjs')).benchReports({ base, systemUrl: urls.systemUrl, ownerUrl: urls.ownerUrl, apiPid: api.pid, run, autocannon, tokenFor })).results);
   const baseline = results[0];
-  for (const r of results) r.vsHealth = +(r.requestsPerSec / baseline.requestsPerSec).toFixed(2);
+  for (const r of results) r.vsHealth = wants('http') ? +(r.requestsPerSec / baseline.requestsPerSec).toFixed(2) : null;
 
   console.log(`\nbookings created: ${next} requested`);
   console.log(`\n| scenario | req/s | p50 ms | p99 ms | ratio to /health | non-2xx |\n|---|---|---|---|---|---|`);
   for (const r of results) console.log(`| ${r.name} | ${r.requestsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.vsHealth} | ${r.non2xx} |`);
+  if (wants('http')) report(results);
   fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
   fs.writeFileSync(
     path.join(ROOT, 'bench-results', 'latest.json'),
     JSON.stringify({ at: new Date().toISOString(), node: process.version, connections: CONNECTIONS, durationSec: DURATION, results }, null, 2),
   );
-  if (!process.env.BENCH_SKIP_REALTIME) fs.writeFileSync(path.join(ROOT, 'bench-results', 'realtime.json'), JSON.stringify(await (await import('./bench/realtime.mjs')).runRealtimeBench({ urls, redisUrl: services.redisUrl, fixtures, basePort: PORT + 10 }), null, 2));
+  if (wants('realtime') && !process.env.BENCH_SKIP_REALTIME) fs.writeFileSync(path.join(ROOT, 'bench-results', 'realtime.json'), JSON.stringify(await (await import('./bench/realtime.mjs')).runRealtimeBench({ urls, redisUrl: services.redisUrl, fixtures, basePort: PORT + 10 }), null, 2));
   if (results.some((r) => !r.ok)) throw new Error('some requests failed during the benchmark (see non-2xx)');
 }
 

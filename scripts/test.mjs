@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureChromium, runsBrowserTest } from './chromium.mjs';
 import { ROOT, ensureDependencies, hasPrisma, loadEnvFile, prisma, runChild, say, signalChild } from './common.mjs';
 
 const TAG = 'test';
@@ -19,6 +20,7 @@ let interrupted = null;
 let cleaned = false;
 let faultInstance = null;
 let buildChild = null;
+let chromium = null;
 
 async function cleanup() {
   if (cleaned) return;
@@ -91,13 +93,13 @@ function startProcessBuild() {
   let text = '';
   child.stdout.on('data', (d) => (text += d));
   child.stderr.on('data', (d) => (text += d));
-  // written whole then renamed: a test file watching the folder never reads it half-written
-  const write = (content) => {
+  // written whole then renamed: a test file watching the folder never reads a half-written status
+  const publish = (content) => {
     fs.writeFileSync(`${status}.tmp`, content);
     fs.renameSync(`${status}.tmp`, status);
   };
-  child.on('exit', (code) => write(code === 0 ? 'ok' : `tsc exited ${code}:\n${text}`));
-  child.on('error', (e) => write(`tsc could not start: ${e.message}`));
+  child.on('exit', (code) => publish(code === 0 ? 'ok' : `tsc exited ${code}:\n${text}`));
+  child.on('error', (e) => publish(`tsc could not start: ${e.message}`));
   buildChild = child;
   return status;
 }
@@ -120,6 +122,9 @@ async function main() {
   if (started.status === 'rejected') throw started.reason;
   if (generated.status === 'rejected') throw generated.reason;
   checkInterrupted();
+  // Debian's Chromium for the Swagger UI test, installed with apt-get if missing (after a redis-server install,
+  // not beside it: one apt-get at a time), while the database is prepared and the build runs
+  const chromiumReady = runsBrowserTest(userArgs) ? ensureChromium({ log: (msg) => say(TAG, msg) }) : Promise.resolve(null);
 
   await dropAbandonedDatabases(isAlive);
   dbName = `huntzen_test_${Date.now()}_${process.pid}`;
@@ -129,6 +134,9 @@ async function main() {
 
   const buildStatus = startProcessBuild();
   if (withPrisma) await prisma(TAG, ['migrate', 'deploy'], { DATABASE_URL: ownerUrl, MIGRATE_DATABASE_URL: ownerUrl });
+  checkInterrupted();
+
+  chromium = await chromiumReady;
   checkInterrupted();
 
   fs.mkdirSync(path.dirname(REPORT), { recursive: true });
@@ -145,6 +153,8 @@ async function main() {
     TEST_SMTP: '1',
     CHECKPOINT_DISABLE: '1',
     PROCESS_BUILD_STATUS: buildStatus,
+    ...(chromium?.path ? { CHROMIUM_PATH: chromium.path } : {}),
+    ...(chromium?.reason ? { CHROMIUM_UNAVAILABLE: chromium.reason } : {}),
   };
   const vitest = path.join(ROOT, 'node_modules', '.bin', 'vitest');
   // With no filter, an empty suite is not an error; with one, matching nothing should fail loudly.
@@ -177,6 +187,7 @@ if (result.reportError) say(TAG, `no Vitest report (${result.reportError.message
 else if (!result.setupError && counts.brokenFiles > 0) say(TAG, `${counts.brokenFiles} test file(s) failed outside a test: load error or hook (see above)`);
 else if (!result.setupError && result.code !== 0 && counts.failed === 0) say(TAG, `vitest exited ${result.code}`);
 if (result.setupError) say(TAG, 'the suite did not run: setup failed (see above)');
+if (chromium?.reason) say(TAG, `Swagger UI browser test skipped: Chromium could not be installed: ${chromium.reason}`);
 console.log(`${counts.passed} passed, ${counts.failed} failed${counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''}`);
 process.exit(interrupted ? (interrupted === 'SIGINT' ? 130 : 143) : result.ok ? 0 : 1);
 

@@ -6,6 +6,7 @@ import { RolesGuard } from './common/auth/roles.guard.js';
 import { AppConfig } from './config/app-config.service.js';
 import { CoreModule } from './core.module.js';
 import { InFlightInterceptor } from './infra/lifecycle/in-flight.service.js';
+import { BenchBaselineModule } from './infra/prisma/bench-baseline.module.js';
 import { HttpObserverMiddleware } from './infra/metrics/http-observer.middleware.js';
 import { MetricsController } from './infra/metrics/metrics.controller.js';
 import { AppThrottlerGuard } from './infra/throttle/rate-limit.js';
@@ -80,6 +81,7 @@ export class AppModule implements NestModule {
         AdminModule,
         AccessLogModule,
         ...(options.embeddedWorker ? [ProcessorsModule] : []),
+        ...(process.env.BENCH_BASELINE_ROUTE === 'true' && process.env.NODE_ENV !== 'production' ? [BenchBaselineModule] : []), // npm run bench only
       ],
       controllers: [MetricsController],
       providers: [

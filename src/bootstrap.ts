@@ -49,9 +49,14 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
   app.use(new ClsMiddleware(clsMiddlewareOptions).use);
   // helmet's CSP has `upgrade-insecure-requests`: served over plain http (no TLS in front), it would send a
   // browser's asset requests to https and leave Swagger UI blank. Only a request that arrived over TLS, or
-  // through a trusted proxy (TRUST_PROXY) saying X-Forwarded-Proto: https, gets it (and HSTS).
+  // through a trusted proxy (TRUST_PROXY) saying X-Forwarded-Proto: https, gets it (and HSTS). Nor does plain
+  // http get Cross-Origin-Opener-Policy: browsers ignore it on an http origin and log an error for every page.
   const overTls = helmet();
-  const plainHttp = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false });
+  const plainHttp = helmet({
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    strictTransportSecurity: false,
+    crossOriginOpenerPolicy: false,
+  });
   app.use((req: Request, res: Response, next: NextFunction) => (req.secure ? overTls : plainHttp)(req, res, next));
   app.use(compression());
   app.enableCors({ origin: config.corsOrigins, credentials: true });

@@ -1,14 +1,21 @@
 // Reports bench (issue 9): R1 over N generated consultations (default 1,000,000) with the counter views
-// refreshed, and the R3 CSV of N employees streamed while the api's resident memory is sampled.
-// Data is generated in SQL with generate_series on the system role (BYPASSRLS: the owner is bound by
-// FORCE RLS and has no INSERT policy), so the database triggers (durations) run as for real rows.
-// Invoked by scripts/bench.mjs after its own scenarios; slow to set up, never part of `npm test`.
+// refreshed, and the R3 CSV of N employees streamed while the api's peak resident memory is sampled.
+// `npm run bench -- reports` runs it alone (scripts/bench.mjs starts the api and its database).
+// Data is generated inside PostgreSQL, set-based (INSERT … SELECT generate_series, batches of
+// BENCH_REPORT_BATCH rows, progress printed), as the system role: the owner is bound by FORCE RLS and has
+// no INSERT policy, and the system role (BYPASSRLS) is what the app's own jobs write with. Nothing the app
+// owns is dropped, disabled or recreated: the rows go through the real triggers (durations derived from
+// started_at/ended_at) and constraints, then the views are refreshed by the app's refresh functions.
 import fs from 'node:fs';
 
 const ROWS = Number(process.env.BENCH_REPORT_ROWS ?? 1_000_000);
 const USAGE_EMPLOYEES = Number(process.env.BENCH_REPORT_EMPLOYEES ?? 10_000);
+const DEPARTMENTS = 40;
+const PRACTITIONERS = 50;
+const BATCH = Number(process.env.BENCH_REPORT_BATCH ?? 100_000);
 const TAG = 'bench:reports';
 const say = (msg) => console.log(`[${TAG}] ${msg}`);
+const mb = (bytes) => +(bytes / 2 ** 20).toFixed(1);
 
 async function timed(label, fn) {
   const t0 = Date.now();
@@ -18,8 +25,20 @@ async function timed(label, fn) {
   return { r, ms };
 }
 
-/** A company, its HR admin and `n` active employees (users + employees in two set-based statements). */
-async function company(client, name, n) {
+/** Runs `sql` for [from, to) slices of [0, total), printing progress; `sql` takes $1 = from, $2 = to (exclusive). */
+async function inBatches(client, label, total, sql, params = []) {
+  const t0 = Date.now();
+  for (let from = 0; from < total; from += BATCH) {
+    const to = Math.min(total, from + BATCH);
+    await client.query(sql, [from, to, ...params]);
+    const s = (Date.now() - t0) / 1000;
+    say(`${label}: ${to.toLocaleString('en')} / ${total.toLocaleString('en')} (${s.toFixed(1)} s, ${Math.round(to / s).toLocaleString('en')} rows/s)`);
+  }
+  return Date.now() - t0;
+}
+
+/** A company, its HR admin and `n` active employees over DEPARTMENTS departments (set-based, in batches). */
+export async function generateCompany(client, name, n) {
   const slug = name.toLowerCase().replace(/\W+/g, '-');
   const id = (await client.query(
     `INSERT INTO companies (id, name, slug, email_domains, is_active, validated_at, updated_at)
@@ -29,103 +48,145 @@ async function company(client, name, n) {
     `INSERT INTO users (id, email, password_hash, role, is_active, email_verified, company_id, updated_at)
      VALUES (gen_random_uuid(), $1, '!', 'ADMIN_RH', true, true, $2, now()) RETURNING id`, [`rh@${slug}.test`, id],
   )).rows[0].id;
-  await client.query(
-    `INSERT INTO users (id, email, password_hash, role, is_active, email_verified, company_id, updated_at)
-     SELECT gen_random_uuid(), 'e' || i || '@${slug}.test', '!', 'EMPLOYEE', true, true, $1, now() FROM generate_series(1, $2) i`, [id, n],
-  );
-  await client.query(
-    `INSERT INTO employees (id, user_id, company_id, first_name, last_name, department, updated_at)
-     SELECT gen_random_uuid(), u.id, $1, 'Prénom' || substr(u.email, 2, strpos(u.email, '@') - 2), 'Nom-' || md5(u.email),
-            'Service ' || (abs(hashtext(u.email)) % 20), now()
-     FROM users u WHERE u.company_id = $1 AND u.role = 'EMPLOYEE'`, [id],
-  );
+  // one statement per batch writes the user and its employee profile (the CTE hands the ids over)
+  await inBatches(client, `${name}: employees`, n,
+    `WITH u AS (
+       INSERT INTO users (id, email, password_hash, role, is_active, email_verified, company_id, updated_at)
+       SELECT gen_random_uuid(), 'e' || i || '@' || $4, '!', 'EMPLOYEE', true, true, $3, now() FROM generate_series($1::int, $2::int - 1) i
+       RETURNING id, email)
+     INSERT INTO employees (id, user_id, company_id, first_name, last_name, department, updated_at)
+     SELECT gen_random_uuid(), u.id, $3, 'Prénom' || split_part(u.email, '@', 1), 'Nom-' || md5(u.email),
+            'Service ' || (abs(hashtext(u.email)) % ${DEPARTMENTS}), now()
+     FROM u`, [id, `${slug}.test`]);
   return { id, rh: { id: rh, email: `rh@${slug}.test`, role: 'ADMIN_RH', companyId: id } };
 }
 
-function rssOf(pid) {
-  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(s)[1]) * 1024;
+/**
+ * The R1 data set: a company of `employees` employees and PRACTITIONERS practitioners with `rows` COMPLETED,
+ * billable, VALIDATED consultations spread over 2025 (every employee and practitioner in every month), then
+ * both views refreshed. Returns the company and the timings.
+ */
+export async function generateUsage(client, { rows = ROWS, employees = USAGE_EMPLOYEES, analyze } = {}) {
+  const usage = (await timed(`company with ${employees} employees`, () => generateCompany(client, 'Bench Usage Corp', employees))).r;
+  await client.query(
+    `WITH u AS (
+       INSERT INTO users (id, email, password_hash, role, is_active, email_verified, updated_at)
+       SELECT gen_random_uuid(), 'rp' || i || '@bench-reports.test', '!', 'PRACTITIONER', true, true, now() FROM generate_series(1, ${PRACTITIONERS}) i
+       RETURNING id, email)
+     INSERT INTO practitioners (id, user_id, first_name, last_name, title, specialty, languages, bio, is_validated, validated_at, timezone, updated_at)
+     SELECT gen_random_uuid(), u.id, 'Bench', u.email, 'Dr.', 'PSYCHOLOGUE_CLINICIEN', ARRAY['fr'], 'Praticien de test.', true, now(), 'UTC', now() FROM u`,
+  );
+  // numbered once, so each batch joins on an indexed-by-hash small table instead of re-numbering
+  await client.query(`CREATE TEMP TABLE bench_e AS SELECT id, (row_number() OVER (ORDER BY id)) - 1 AS n FROM employees WHERE company_id = $1`, [usage.id]);
+  await client.query(`CREATE TEMP TABLE bench_p AS SELECT p.id, (row_number() OVER (ORDER BY p.id)) - 1 AS n FROM practitioners p JOIN users u ON u.id = p.user_id WHERE u.email LIKE 'rp%@bench-reports.test'`);
+  await client.query('ANALYZE bench_e; ANALYZE bench_p');
+  // consultation i: employee i mod E, practitioner i mod P, at minute (i·37 mod a year) of 2025, 40–59 min
+  const generateMs = await inBatches(client, 'consultations', rows,
+    `INSERT INTO consultations (id, company_id, employee_id, practitioner_id, scheduled_at, scheduled_end_at, blocked_until, duration, format,
+                                status, started_at, ended_at, billing_status, updated_at)
+     SELECT gen_random_uuid(), $3, e.id, p.id, g.at, g.at + interval '50 minutes', g.at + interval '60 minutes', 50, 'VIDEO',
+            'COMPLETED', g.at, g.at + (40 + g.i % 20) * interval '1 minute', 'VALIDATED', now()
+     FROM (SELECT i, timestamptz '2025-01-01 00:00Z' + ((i::bigint * 37) % 525600) * interval '1 minute' AS at
+           FROM generate_series($1::int, $2::int - 1) i) g
+     JOIN bench_e e ON e.n = g.i % $4 JOIN bench_p p ON p.n = g.i % ${PRACTITIONERS}`,
+    [usage.id, employees]);
+  await client.query('DROP TABLE bench_e, bench_p');
+  // statistics before the refresh: with none, its diff query plans nested loops (minutes instead of seconds)
+  await analyze('ANALYZE consultations, employees, users');
+  const refresh = await timed('refresh of both views (CONCURRENTLY, the app\'s refresh functions)', async () => {
+    await client.query('SELECT refresh_employee_stats()');
+    await client.query('SELECT refresh_practitioner_stats()');
+  });
+  await analyze('ANALYZE employee_usage_stats, practitioner_billing_stats');
+  return { usage, generateMs, refreshMs: refresh.ms };
 }
 
-export async function benchReports({ base, systemUrl, apiPid, run, autocannon, tokenFor }) {
+function memOf(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)[1]) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+export async function benchReports({ base, systemUrl, ownerUrl, apiPid, run, autocannon, tokenFor }) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: systemUrl });
   await client.connect();
+  // ANALYZE needs the tables' owner (the system role's is silently skipped with a warning)
+  const owner = new pg.Client({ connectionString: ownerUrl });
+  await owner.connect();
+  const analyze = (sql) => owner.query(sql);
   const results = [];
-  const figures = {};
+  const figures = { rows: ROWS, employees: USAGE_EMPLOYEES };
   try {
-    // ── R1 over ROWS consultations: USAGE_EMPLOYEES employees, 50 practitioners, all of 2025 ──
-    const usage = (await timed(`company with ${USAGE_EMPLOYEES} employees`, () => company(client, 'Bench Usage Corp', USAGE_EMPLOYEES))).r;
-    await client.query(
-      `INSERT INTO users (id, email, password_hash, role, is_active, email_verified, updated_at)
-       SELECT gen_random_uuid(), 'rp' || i || '@bench-reports.test', '!', 'PRACTITIONER', true, true, now() FROM generate_series(1, 50) i`,
-    );
-    await client.query(
-      `INSERT INTO practitioners (id, user_id, first_name, last_name, title, specialty, languages, bio, is_validated, validated_at, timezone, updated_at)
-       SELECT gen_random_uuid(), u.id, 'Bench', u.email, 'Dr.', 'PSYCHOLOGUE_CLINICIEN', ARRAY['fr'], 'Praticien de test.', true, now(), 'UTC', now()
-       FROM users u WHERE u.email LIKE 'rp%@bench-reports.test'`,
-    );
-    const gen = await timed(`${ROWS} consultations (generate_series)`, () =>
-      client.query(
-        `WITH e AS (SELECT id, (row_number() OVER (ORDER BY id)) - 1 AS n FROM employees WHERE company_id = $1),
-              p AS (SELECT p.id, (row_number() OVER (ORDER BY p.id)) - 1 AS n FROM practitioners p JOIN users u ON u.id = p.user_id WHERE u.email LIKE 'rp%@bench-reports.test'),
-              g AS (SELECT i, timestamptz '2025-01-01 00:00Z' + ((i * 37) % 525600) * interval '1 minute' AS at FROM generate_series(0, $2 - 1) i)
-         INSERT INTO consultations (id, company_id, employee_id, practitioner_id, scheduled_at, scheduled_end_at, blocked_until, duration, format,
-                                    status, started_at, ended_at, billing_status, updated_at)
-         SELECT gen_random_uuid(), $1, e.id, p.id, g.at, g.at + interval '50 minutes', g.at + interval '60 minutes', 50, 'VIDEO',
-                'COMPLETED', g.at, g.at + (40 + g.i % 20) * interval '1 minute', 'VALIDATED', now()
-         FROM g JOIN e ON e.n = g.i % $3 JOIN p ON p.n = g.i % 50`,
-        [usage.id, ROWS, USAGE_EMPLOYEES],
-      ),
-    );
-    await client.query('ANALYZE consultations; ANALYZE employees; ANALYZE users');
-    const refresh = await timed('refresh of both views (CONCURRENTLY)', async () => {
-      await client.query('SELECT refresh_employee_stats()');
-      await client.query('SELECT refresh_practitioner_stats()');
-    });
-    await client.query('ANALYZE employee_usage_stats; ANALYZE practitioner_billing_stats');
-    figures.generateConsultationsMs = gen.ms;
-    figures.refreshMs = refresh.ms;
+    // ── R1 over ROWS consultations ──
+    const boot = memOf(apiPid);
+    figures.apiRssAtStartMb = mb(boot.rss);
+    const { usage, generateMs, refreshMs } = await generateUsage(client, { analyze });
+    figures.generateConsultationsMs = generateMs;
+    figures.refreshMs = refreshMs;
     const rhUsage = { authorization: `Bearer ${tokenFor(usage.rh)}` };
     let page = 0;
-    results.push(
-      await run(autocannon, `GET /api/reports/employee-usage (R1, ${ROWS} consultations, ${USAGE_EMPLOYEES} employees, pages of 20)`, {
-        url: base,
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/reports/employee-usage?period=2025-06&limit=20&page=${(page++ % 50) + 1}`, headers: rhUsage }) }],
-      }),
-    );
+    const r1 = await run(autocannon, `GET /api/reports/employee-usage (R1, ${ROWS} consultations, ${USAGE_EMPLOYEES} employees, pages of 20)`, {
+      url: base,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/reports/employee-usage?period=2025-06&limit=20&page=${(page++ % 50) + 1}`, headers: rhUsage }) }],
+    });
+    results.push(r1);
+    // the same at one connection: the latency of a request that waits for nobody else (2 cores shared by
+    // the api, PostgreSQL, Redis and autocannon: at 20 connections every request also waits for 19 others)
+    const r1Alone = await run(autocannon, 'GET /api/reports/employee-usage (R1, one connection)', {
+      url: base,
+      connections: 1,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/reports/employee-usage?period=2025-06&limit=20&page=${(page++ % 50) + 1}`, headers: rhUsage }) }],
+    });
+    results.push(r1Alone);
+    say(`R1: ${r1.requestsPerSec} req/s, p50 ${r1.p50Ms} ms, p99 ${r1.p99Ms} ms at the bench's connections; one connection: p50 ${r1Alone.p50Ms} ms, p99 ${r1Alone.p99Ms} ms (goal p99 < 50 ms)`);
 
-    // ── R3 CSV of ROWS employees, streamed; the api's RSS sampled every 50 ms ──
-    const big = (await timed(`company with ${ROWS} employees`, () => company(client, 'Bench Export Corp', ROWS))).r;
-    await client.query('ANALYZE employees; ANALYZE users');
-    const rssBefore = rssOf(apiPid);
-    let peak = rssBefore;
-    const sampler = setInterval(() => {
-      try {
-        peak = Math.max(peak, rssOf(apiPid));
-      } catch {}
-    }, 50);
-    const t0 = Date.now();
-    const res = await fetch(`${base}/api/reports/export-employee-usage?period=2025-06`, { headers: { authorization: `Bearer ${tokenFor(big.rh)}` } });
-    if (!res.ok) throw new Error(`R3 export answered ${res.status}`);
-    let bytes = 0;
-    let lines = 0;
-    for await (const chunk of res.body) {
-      bytes += chunk.length;
-      for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+    // ── R3 CSV of ROWS employees, streamed; the api's peak RSS from the kernel (VmHWM) ──
+    // BENCH_REPORT_SKIP_EXPORT=1: R1 only
+    if (!process.env.BENCH_REPORT_SKIP_EXPORT) {
+      const big = (await timed(`company with ${ROWS} employees`, () => generateCompany(client, 'Bench Export Corp', ROWS))).r;
+      await analyze('ANALYZE employees, users');
+      const before = memOf(apiPid);
+      let sampledPeak = before.rss;
+      const sampler = setInterval(() => {
+        try {
+          sampledPeak = Math.max(sampledPeak, memOf(apiPid).rss);
+        } catch {}
+      }, 50);
+      const t0 = Date.now();
+      const res = await fetch(`${base}/api/reports/export-employee-usage?period=2025-06`, { headers: { authorization: `Bearer ${tokenFor(big.rh)}` } });
+      if (res.status !== 200) throw new Error(`R3 export answered ${res.status}`);
+      let bytes = 0;
+      let lines = 0;
+      for await (const chunk of res.body) {
+        bytes += chunk.length;
+        for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+      }
+      const ms = Date.now() - t0;
+      clearInterval(sampler);
+      const after = memOf(apiPid);
+      const rows = lines - 7; // 5 comment lines, the blank line, the column header
+      figures.export = {
+        rows,
+        bytes,
+        seconds: +(ms / 1000).toFixed(1),
+        rowsPerSec: Math.round(rows / (ms / 1000)),
+        rssBeforeMb: mb(before.rss),
+        sampledPeakRssMb: mb(Math.max(sampledPeak, after.rss)),
+        // VmHWM: the kernel's high-water mark of the process since it started (R1 and the boot included)
+        peakRssMb: mb(after.hwm),
+      };
+      const x = figures.export;
+      say(`R3 CSV: ${rows} rows, ${mb(bytes)} MiB in ${x.seconds} s = ${x.rowsPerSec} rows/s; api RSS ${x.rssBeforeMb} MB before, ${x.sampledPeakRssMb} MB at most during the export; process peak (VmHWM) ${x.peakRssMb} MB (goal < 150 MB)`);
+      if (rows !== ROWS) throw new Error(`R3 export streamed ${rows} rows, expected ${ROWS}`);
+      results.push({ name: `GET /api/reports/export-employee-usage (R3 CSV, ${rows} rows)`, requestsPerSec: 0, p50Ms: ms, p99Ms: ms, total: 1, non2xx: 0, errors: 0, ok: true, rowsPerSec: x.rowsPerSec, peakRssMb: x.peakRssMb });
     }
-    const ms = Date.now() - t0;
-    clearInterval(sampler);
-    peak = Math.max(peak, rssOf(apiPid));
-    const rows = lines - 7; // 5 comment lines, the blank line, the column header
-    figures.export = { rows, bytes, seconds: +(ms / 1000).toFixed(1), rowsPerSec: Math.round(rows / (ms / 1000)), rssBeforeMb: +(rssBefore / 2 ** 20).toFixed(1), peakRssMb: +(peak / 2 ** 20).toFixed(1) };
-    say(`R3 CSV: ${rows} rows, ${(bytes / 2 ** 20).toFixed(1)} MiB in ${figures.export.seconds} s = ${figures.export.rowsPerSec} rows/s; api RSS ${figures.export.rssBeforeMb} MB before, peak ${figures.export.peakRssMb} MB (goal < 150 MB)`);
-    if (rows !== ROWS) throw new Error(`R3 export streamed ${rows} rows, expected ${ROWS}`);
-    results.push({ name: `GET /api/reports/export-employee-usage (R3 CSV, ${rows} rows)`, requestsPerSec: 0, p50Ms: ms, p99Ms: ms, total: 1, non2xx: 0, errors: 0, ok: true, rowsPerSec: figures.export.rowsPerSec, peakRssMb: figures.export.peakRssMb });
   } finally {
     await client.end();
+    await owner.end();
   }
-  const r1 = results[0];
-  say(`R1 p99 ${r1.p99Ms} ms (goal < 50 ms), ${r1.requestsPerSec} req/s; views refreshed in ${(figures.refreshMs / 1000).toFixed(1)} s`);
+  const dir = new URL('../../bench-results/', import.meta.url);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(new URL('reports.json', dir), JSON.stringify({ at: new Date().toISOString(), node: process.version, figures, results }, null, 2));
   return { results, figures };
 }

@@ -49,6 +49,22 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /** Connections of the system pool (huntzen_system: login lookup, identity resolution, jobs). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  SYSTEM_DATABASE_POOL_SIZE = 4;
+
+  /** Connections per api process for the realtime hot path (chat messages, plain node-postgres, huntzen_app). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  REALTIME_DATABASE_POOL_SIZE = 4;
+
+  /** Longest a request's transaction may stay open (its queries run in one transaction as the caller). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
+  REQUEST_TRANSACTION_TIMEOUT_MS = 15_000;
+
+  /** `npm run bench` only: enables GET /api/bench/baseline (one-row read, node-postgres); refused in production. */
+  @IsOptional() @IsBooleanString()
+  BENCH_BASELINE_ROUTE = 'false';
+
   @Matches(/^rediss?:\/\//, { message: 'must be a redis:// URL' })
   REDIS_URL: string;
 
@@ -259,6 +275,7 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
     const keys = `${env.ENCRYPTION_KEYS ?? ''}${env.ENCRYPTION_KEY ?? ''}`;
     if (/(0{64}|1{64}|(0123456789abcdef){4})/i.test(keys)) problems.push('ENCRYPTION_KEYS: placeholder key refused in production');
     if (/^(0{64}|1{64}|(0123456789abcdef){4})$/i.test(env.JOURNAL_TAG_KEY ?? '')) problems.push('JOURNAL_TAG_KEY: placeholder key refused in production');
+    if (env.BENCH_BASELINE_ROUTE === 'true') problems.push('BENCH_BASELINE_ROUTE: the bench-only route is refused in production');
     if (/localhost|127\.0\.0\.1/.test(env.FRONTEND_URL)) problems.push('FRONTEND_URL: must be the public app URL in production');
   }
   if (problems.length) {

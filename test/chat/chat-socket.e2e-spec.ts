@@ -203,6 +203,17 @@ describe('/chat socket namespace', { timeout: 120_000 }, () => {
       }
     });
 
+    it('a consultation cancelled after chat:join is read-only at once: CHAT_CLOSED, nothing persisted (the database refuses it, the joined room is checked again)', async () => {
+      const p = await createPair(t.db);
+      const e = await connect(p.employee);
+      expect(await ack(e, 'chat:join', { consultationId: p.consultationId })).toMatchObject({ ok: true });
+      expect(await ack(e, 'chat:message', { consultationId: p.consultationId, content: 'before' })).toMatchObject({ ok: true });
+      await t.db.consultation.update({ where: { id: p.consultationId }, data: { status: 'CANCELLED', cancelledAt: new Date() } });
+      expect(await ack(e, 'chat:message', { consultationId: p.consultationId, content: 'after' })).toEqual({ ok: false, error: { code: 'CHAT_CLOSED', message: expect.any(String) } });
+      expect(await messages(p.consultationId)).toBe(1);
+      expect(e.connected).toBe(true);
+    });
+
     it('flooding: beyond the per-user window an error ack RATE_LIMITED, nothing persisted, the socket stays usable', async () => {
       const p = await createPair(t.db);
       const e = await connect(p.employee);

@@ -1,6 +1,8 @@
 import { ConsultationStatus, PrismaClient, Role } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
+import { InFlightRequests } from '../../src/infra/lifecycle/in-flight.service.js';
 import { createCompany, createUser, TestCompany, TestUser } from '../helpers/fixtures.js';
+import type { TestContext } from '../helpers/test-app.js';
 
 /** A validated practitioner open every day 08:00–20:00 UTC (or round the clock), 50 min slots + buffer. */
 export async function createOpenPractitioner(db: PrismaClient, opts: { bufferTime?: number; offersInPerson?: boolean; acceptingNew?: boolean; allDay?: boolean } = {}): Promise<TestUser> {
@@ -56,4 +58,12 @@ export async function insertConsultation(
       roomName: (opts.format ?? 'VIDEO') === 'VIDEO' ? `huntzen-${id}-${Date.now()}` : null,
     },
   });
+}
+
+/**
+ * Outbox delivery runs after the commit, off the response path (issue 11): waits until the app has no
+ * request nor after-commit work in flight, i.e. the reminders and notifications are queued.
+ */
+export async function afterCommitWork(...apps: TestContext[]): Promise<void> {
+  for (const t of apps) await t.app.get(InFlightRequests).idle(15_000);
 }

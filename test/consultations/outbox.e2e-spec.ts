@@ -4,7 +4,7 @@ import { OUTBOX_SWEEP_JOB } from '../../src/infra/outbox/outbox.processor.js';
 import { QUEUE } from '../../src/infra/queue/queues.js';
 import { bearer, signAccessToken } from '../helpers/fixtures.js';
 import { startTestApp, TestContext } from '../helpers/test-app.js';
-import { createOpenPractitioner, employeesOf, slotAt } from './helpers.js';
+import { afterCommitWork, createOpenPractitioner, employeesOf, slotAt } from './helpers.js';
 
 describe('transactional outbox: side effects commit with the change, and are retried until delivered', () => {
   let t: TestContext;
@@ -20,6 +20,7 @@ describe('transactional outbox: side effects commit with the change, and are ret
     const body = { practitionerId: p.practitionerId, scheduledAt: slotAt(3).toISOString(), format: 'VIDEO' };
     const booked = await t.http.post('/api/consultations').set(bearer(signAccessToken(e))).send(body);
     expect(booked.status).toBe(201);
+    await afterCommitWork(t); // delivered after the commit, off the response path
     // other test files share the table: keep the rows about this consultation
     const mine = (id: string) => async () =>
       (await t.db.outboxMessage.findMany({ where: { createdAt: { gte: since } } })).filter((r) => JSON.stringify(r.payload).includes(id));

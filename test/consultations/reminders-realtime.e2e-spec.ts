@@ -5,7 +5,7 @@ import { RECONCILE_JOB, RemindersService } from '../../src/modules/consultations
 import { bearer, signAccessToken } from '../helpers/fixtures.js';
 import { connectSocket, nextEvent } from '../helpers/sockets.js';
 import { startTestApp, TestContext } from '../helpers/test-app.js';
-import { createOpenPractitioner, employeesOf, slotAt } from './helpers.js';
+import { afterCommitWork, createOpenPractitioner, employeesOf, slotAt } from './helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -45,8 +45,11 @@ describe('reminders (delayed jobs) and real-time notifications across instances'
     await a?.close();
   });
 
-  const book = (t: TestContext, employee: Parameters<typeof signAccessToken>[0], practitionerId: string, at: Date) =>
-    t.http.post('/api/consultations').set(bearer(signAccessToken(employee))).send({ practitionerId, scheduledAt: at.toISOString(), format: 'VIDEO' });
+  const book = async (t: TestContext, employee: Parameters<typeof signAccessToken>[0], practitionerId: string, at: Date) => {
+    const res = await t.http.post('/api/consultations').set(bearer(signAccessToken(employee))).send({ practitionerId, scheduledAt: at.toISOString(), format: 'VIDEO' });
+    await afterCommitWork(t); // the reminders are queued after the response
+    return res;
+  };
 
   it('creates 24 h and 1 h reminder jobs with the right delay, moves them on reschedule, removes them on cancel', async () => {
     const p = await createOpenPractitioner(a.db);
@@ -67,11 +70,13 @@ describe('reminders (delayed jobs) and real-time notifications across instances'
 
     const moved = slotAt(4, 15);
     expect((await b.http.put(`/api/consultations/${id}/reschedule`).set(bearer(signAccessToken(e))).send({ scheduledAt: moved.toISOString() })).status).toBe(200);
+    await afterCommitWork(b);
     const job = await reminders.queue.getJob(RemindersService.jobId(id, '1h'));
     expect(job!.data.scheduledAt).toBe(moved.toISOString());
     expect(Math.abs(job!.timestamp + job!.opts.delay! - (moved.getTime() - HOUR))).toBeLessThan(5000);
 
     expect((await a.http.put(`/api/consultations/${id}/cancel`).set(bearer(signAccessToken(e))).send({})).status).toBe(200);
+    await afterCommitWork(a);
     expect(await reminders.queue.getJob(RemindersService.jobId(id, '24h'))).toBeUndefined();
     expect(await reminders.queue.getJob(RemindersService.jobId(id, '1h'))).toBeUndefined();
   });

@@ -166,7 +166,7 @@ describe('key rotation v1 → v2 with the api running (npm run keys:rotate)', ()
     const run = await rotate({ stopAfterFirstBatch: true });
     expect(run.interrupted).toBe(true);
     expect(run.complete).toBe(false);
-    expect(run.tables.map((s) => s.table)).toEqual(['messages', 'clinical_notes', 'journal_entries', 'subject_keys', 'files', 'users.two_factor_secret', 'backup_records']);
+    expect(run.tables.map((s) => s.table)).toEqual(['messages', 'clinical_notes', 'journal_entries', 'subject_keys', 'files', 'users.two_factor_secret', 'backup_records', 'key_store_dumps']);
     expect(run.tables[0].examined).toBeLessThanOrEqual(2);
     expect(run.tables.slice(1).every((s) => s.examined === 0)).toBe(true);
     const now = await snapshot();
@@ -269,7 +269,7 @@ describe('key rotation v1 → v2 with the api running (npm run keys:rotate)', ()
   it('does nothing when run again (idempotent): no row re-wrapped, every row byte-identical', async () => {
     const done = await snapshot();
     const run = await rotate();
-    expect(run.tables.map((s) => s.rewrapped)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(run.tables.map((s) => s.rewrapped)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
     expect(run.failedIds.filter((id) => mine().has(id))).toEqual([]);
     expect(await snapshot()).toEqual(done);
   });

@@ -366,6 +366,18 @@ describe('Reports (SPEC §4.11 R1–R7, §4.17 X5–X7, §4.19 I10, §6.6–6.7)
       expect(await rows(ctx(marc), usage, [techcorp.id])).toEqual([]);
       expect(await rows(ctx(sophie), usage, [techcorp.id])).toEqual([]);
       expect(await rows(null, usage, [techcorp.id])).toEqual([]);
+      // R1's page and totals functions: the same scope, the same rows in the same order as the full function
+      const page = `SELECT * FROM report_employee_usage_page($1::uuid, '2025-01-01', '2025-02-01', NULL, $2, $3)`;
+      const totals = `SELECT * FROM report_employee_usage_totals($1::uuid, '2025-01-01', '2025-02-01', NULL)`;
+      const all = await rows(ctx(rhA), `${usage} ORDER BY last_name, first_name, employee_id`, [techcorp.id]);
+      expect(await rows(ctx(rhA), page, [techcorp.id, 5, 3])).toEqual(all.slice(3, 8));
+      expect(await rows(ctx(rhA), totals, [techcorp.id])).toEqual([
+        { employee_count: 13, active_count: all.filter((r) => r.is_active).length, consultation_count: all.reduce((n, r) => n + (r.consultation_count as number), 0), total_duration_seconds: String(all.reduce((n, r) => n + Number(r.total_duration_seconds), 0)) },
+      ]);
+      for (const [c, company] of [[ctx(rhA), beta.id], [ctx(marc), techcorp.id], [ctx(sophie), techcorp.id], [null, techcorp.id]] as const) {
+        expect(await rows(c, page, [company, 20, 0])).toEqual([]);
+        expect(await rows(c, totals, [company])).toEqual([]);
+      }
       const cols = Object.keys((await rows(ctx(rhA), usage, [techcorp.id]))[0]).sort();
       expect(cols).toEqual(['consultation_count', 'department', 'employee_id', 'first_name', 'is_active', 'last_name', 'total_duration_seconds']);
       const stats = `SELECT * FROM report_practitioner_stats($1::uuid, '2025-01-01', '2026-01-01')`;

@@ -14,4 +14,6 @@ export const aadFor = {
   /** A subject key (crypto-shredding), wrapped by the master key with `dek:` + this string. */
   subjectKey: (subjectId: string) => `subject_keys:${subjectId}`,
   backup: (id: string) => `backup_records:${id}`,
+  /** The subject-key store dumped beside a backup (its own data key: not interchangeable with the database dump). */
+  keyStoreDump: (id: string) => `key_store_dumps:${id}`,
 } as const;

@@ -12,7 +12,7 @@ describe('key rotation coverage', () => {
       const table = /@@map\("([^"]+)"\)/.exec(body)?.[1];
       for (let i = 0; i < versions.length; i++) withKeys.push(table!);
     }
-    expect(withKeys.sort()).toEqual(['backup_records', 'clinical_notes', 'files', 'journal_entries', 'messages', 'subject_keys']);
+    expect(withKeys.sort()).toEqual(['backup_records', 'clinical_notes', 'files', 'journal_entries', 'key_store_dumps', 'messages', 'subject_keys']);
     expect(ROTATION_TARGETS.map((t) => t.name).sort()).toEqual([...withKeys, 'users.two_factor_secret'].sort());
   });
 });

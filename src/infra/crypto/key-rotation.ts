@@ -130,6 +130,8 @@ export const ROTATION_TARGETS: readonly Target[] = [
   totpSecrets,
   // on-demand database backups (S5): the dump is in the storage, its wrapped key in the record
   columnTarget('backup_records', 'encrypted_dek', 'encrypted_dek IS NOT NULL', [], (id) => aadFor.backup(id)),
+  // their key-store dumps, until the retention purge deletes them
+  columnTarget('key_store_dumps', 'encrypted_dek', 'purged_at IS NULL', [], (id) => aadFor.keyStoreDump(id)),
 ];
 
 export interface TableStats {

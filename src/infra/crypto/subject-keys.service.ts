@@ -41,7 +41,9 @@ export class SubjectKeyring {
 type Db = TenantTx | TenantPrisma['db'];
 /** key_version of a message emptied by the erasure (ciphertext and wrapped key blanked). */
 export const ERASED_KEY_VERSION = 'erased';
-const OWN_KEY_TTL_MS = 30_000;
+/** How long an unwrapped key stays cached for one reader, and how many (reader, subject) pairs at most. */
+const KEY_TTL_MS = 30_000;
+const KEY_CACHE_MAX = 10_000;
 
 /**
  * Crypto-shredding (beyond the spec, README "Crypto-shredding and backups"). Each person (a User id, the
@@ -58,11 +60,13 @@ const OWN_KEY_TTL_MS = 30_000;
 @Injectable()
 export class SubjectKeys {
   /**
-   * The caller's OWN key, unwrapped, for OWN_KEY_TTL_MS (as the identity cache): writing a journal entry
-   * then costs no extra query. Only a subject's own key (always readable by it) is cached; an erased user
-   * is refused by the identity cache within the same delay, and the key row is gone from the database.
+   * Keys a reader has loaded under RLS, unwrapped, for KEY_TTL_MS (as the identity cache), keyed by
+   * reader AND subject: a reader only ever gets back what the database gave that same reader. A chat
+   * message or a journal entry then costs no key query. Erasure drops the subject's entries on this
+   * instance at once (`forget`); on other instances they expire within KEY_TTL_MS, while the identity
+   * cache refuses the erased user within the same delay and the key row is gone from the database.
    */
-  private readonly own = new Map<string, { key: Buffer; at: number }>();
+  private readonly cache = new Map<string, { key: Buffer; at: number }>();
 
   constructor(
     private readonly tenant: TenantPrisma,
@@ -70,10 +74,36 @@ export class SubjectKeys {
     private readonly ctx: RequestContext,
   ) {}
 
-  /** Drops a cached key on this instance (erasure). */
+  /** Drops every cached copy of a subject's key on this instance (erasure). */
   forget(subjectId: string): void {
-    this.own.get(subjectId)?.key.fill(0);
-    this.own.delete(subjectId);
+    for (const [k, entry] of this.cache) {
+      if (k.endsWith(`:${subjectId}`)) {
+        entry.key.fill(0);
+        this.cache.delete(k);
+      }
+    }
+  }
+
+  private cached(reader: string, subjectId: string): Buffer | undefined {
+    const k = `${reader}:${subjectId}`;
+    const entry = this.cache.get(k);
+    if (!entry) return undefined;
+    if (Date.now() - entry.at < KEY_TTL_MS) return Buffer.from(entry.key);
+    entry.key.fill(0);
+    this.cache.delete(k);
+    return undefined;
+  }
+
+  private remember(reader: string, subjectId: string, key: Buffer): void {
+    const k = `${reader}:${subjectId}`;
+    if (this.cache.has(k)) return;
+    if (this.cache.size >= KEY_CACHE_MAX) {
+      // the oldest entry (a Map iterates in insertion order)
+      const [oldest, entry] = this.cache.entries().next().value as [string, { key: Buffer }];
+      entry.key.fill(0);
+      this.cache.delete(oldest);
+    }
+    this.cache.set(k, { key: Buffer.from(key), at: Date.now() });
   }
 
   /**
@@ -86,21 +116,29 @@ export class SubjectKeys {
     const keys = new Map<string, Buffer>();
     if (ids.length === 0) return new SubjectKeyring(this.crypto, keys);
     const me = this.ctx.identity?.userId;
-    const cached = me ? this.own.get(me) : undefined;
-    if (me && cached && ids.includes(me)) {
-      if (Date.now() - cached.at < OWN_KEY_TTL_MS) keys.set(me, Buffer.from(cached.key));
-      else this.forget(me);
+    if (me) {
+      for (const id of ids) {
+        const key = this.cached(me, id);
+        if (key) keys.set(id, key);
+      }
     }
     if (ids.every((id) => keys.has(id))) return new SubjectKeyring(this.crypto, keys);
-    const load = async (db: Db) => {
+    // only keys read outside any transaction are remembered: a key created in a transaction that later
+    // rolls back must never be reused to seal a record (it would be unreadable for ever)
+    const remember = me && !opts.tx && !this.tenant.inRequestTransaction ? me : undefined;
+    const load = async (db: Db, cache?: string) => {
       const rows = await db.subjectKey.findMany({
         where: { subjectId: { in: ids.filter((id) => !keys.has(id)) } },
         select: { subjectId: true, encryptedKey: true, dekIv: true, dekAuthTag: true, keyVersion: true },
       });
-      for (const row of rows) keys.set(row.subjectId, this.crypto.openSubjectKey(row.subjectId, row));
+      for (const row of rows) {
+        const key = this.crypto.openSubjectKey(row.subjectId, row);
+        keys.set(row.subjectId, key);
+        if (cache) this.remember(cache, row.subjectId, key);
+      }
     };
     // the common case is one read; creating (first journal entry, first message) takes a transaction
-    await load(opts.tx ?? this.tenant.db);
+    await load(opts.tx ?? this.tenant.db, remember);
     if (opts.create && ids.some((id) => !keys.has(id))) {
       const create = async (db: Db) => {
         for (const subjectId of ids.filter((id) => !keys.has(id))) {
@@ -113,8 +151,6 @@ export class SubjectKeys {
       if (opts.tx) await create(opts.tx);
       else await this.tenant.tx(create);
     }
-    const mine = me ? keys.get(me) : undefined;
-    if (me && mine && !this.own.has(me)) this.own.set(me, { key: Buffer.from(mine), at: Date.now() });
     return new SubjectKeyring(this.crypto, keys);
   }
 

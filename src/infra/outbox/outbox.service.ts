@@ -30,6 +30,9 @@ export interface OutboxRow {
 /** Records a delivery's outcome: `null` when delivered, else the error's name (one more attempt). */
 export type OutboxSettle = (error: string | null) => Promise<unknown>;
 
+/** Records the outcomes of several deliveries at once (one statement). */
+export type OutboxSettleAll = (outcomes: { id: string; error: string | null }[]) => Promise<unknown>;
+
 /**
  * Transactional outbox. `add` writes the effects in the caller's transaction, so a change and its
  * reminders, notifications and e-mails commit — or vanish — together. `deliver` then queues them right
@@ -71,38 +74,58 @@ export class OutboxService {
         this.logger.warn({ message: 'outbox messages not claimed, left to the sweep', count: ids.length, error: (e as Error).name });
         return [];
       });
-    for (const row of rows) {
-      await this.perform(row, (error) => this.tenant.queryRaw(Prisma.sql`SELECT outbox_settle(${row.id}::uuid, ${error}::text)`));
+    await this.performAll(rows, (outcomes) =>
+      this.tenant.queryRaw(
+        Prisma.sql`SELECT outbox_settle(o.id, o.error) FROM unnest(${outcomes.map((o) => o.id)}::uuid[], ${outcomes.map((o) => o.error)}::text[]) AS o(id, error)`,
+      ),
+    );
+  }
+
+  /**
+   * Performs several messages' effects, grouped by kind (one BullMQ addBulk per queue), then records
+   * every outcome with one `settle`. Never throws.
+   */
+  async performAll(rows: OutboxRow[], settle: OutboxSettleAll): Promise<void> {
+    if (rows.length === 0) return;
+    const byTopic = new Map<string, OutboxRow[]>();
+    for (const row of rows) (byTopic.get(row.topic) ?? byTopic.set(row.topic, []).get(row.topic)!).push(row);
+    const outcomes: { id: string; error: string | null }[] = [];
+    await Promise.all(
+      [...byTopic].map(async ([topic, group]) => {
+        let error: string | null = null;
+        try {
+          await this.performGroup(topic, group.map((r) => r.payload) as never[]);
+        } catch (e) {
+          error = (e as Error).name;
+          this.logger.warn({ message: 'outbox messages not delivered', count: group.length, topic, error });
+        }
+        for (const row of group) outcomes.push({ id: row.id, error });
+      }),
+    );
+    await settle(outcomes).catch((e) => this.logger.warn({ message: 'outbox outcomes not recorded', count: outcomes.length, error: (e as Error).name }));
+  }
+
+  private async performGroup(topic: string, payloads: never[]): Promise<void> {
+    const reminders = (list: { consultationId: string; scheduledAt: string }[]) => list.map((p) => ({ consultationId: p.consultationId, scheduledAt: new Date(p.scheduledAt) }));
+    switch (topic as OutboxEffect['topic']) {
+      case 'notify':
+        return this.notify.dispatchMany(payloads as DispatchJob[]);
+      case 'mail':
+        return this.mail.enqueueMany(payloads as EmailJob[]);
+      case 'reminders.schedule':
+        return this.reminders.scheduleMany(reminders(payloads));
+      case 'reminders.remove':
+        return this.reminders.removeMany((payloads as { consultationId: string }[]).map((p) => p.consultationId));
+      case 'stats.refresh':
+        // one debounced refresh however many consultations ended in the batch
+        return void (await enqueueDebouncedRefresh(this.reportsQueue, this.config.get('STATS_REFRESH_DEBOUNCE_MS')));
+      default:
+        throw new Error(`unknown outbox topic ${topic}`);
     }
   }
 
   /** Performs one message's effect, then records the outcome with `settle`. Never throws. */
   async perform(row: OutboxRow, settle: OutboxSettle): Promise<void> {
-    try {
-      const effect = { topic: row.topic, payload: row.payload } as OutboxEffect;
-      switch (effect.topic) {
-        case 'notify':
-          await this.notify.dispatch(effect.payload);
-          break;
-        case 'mail':
-          await this.mail.enqueue(effect.payload);
-          break;
-        case 'reminders.schedule':
-          await this.reminders.schedule(effect.payload.consultationId, new Date(effect.payload.scheduledAt));
-          break;
-        case 'reminders.remove':
-          await this.reminders.remove(effect.payload.consultationId);
-          break;
-        case 'stats.refresh':
-          await enqueueDebouncedRefresh(this.reportsQueue, this.config.get('STATS_REFRESH_DEBOUNCE_MS'));
-          break;
-        default:
-          throw new Error(`unknown outbox topic ${row.topic}`);
-      }
-      await settle(null);
-    } catch (e) {
-      this.logger.warn({ message: 'outbox message not delivered', id: row.id, topic: row.topic, error: (e as Error).name });
-      await settle((e as Error).name).catch(() => undefined);
-    }
+    await this.performAll([row], ([outcome]) => settle(outcome.error));
   }
 }

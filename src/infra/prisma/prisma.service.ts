@@ -71,7 +71,7 @@ export class SystemPrismaService extends PrismaClient implements OnApplicationSh
     config: AppConfig,
     private readonly inFlight: InFlightRequests,
   ) {
-    super(clientOptions(config.get('SYSTEM_DATABASE_URL'), 4));
+    super(clientOptions(config.get('SYSTEM_DATABASE_URL'), config.get('SYSTEM_DATABASE_POOL_SIZE')));
   }
 
   async onApplicationShutdown(): Promise<void> {

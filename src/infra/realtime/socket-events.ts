@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode, type ErrorDetail } from '../../common/errors/error-codes.js';
+import { unreachableDependency } from '../../common/errors/unavailable.js';
 
 /** What every client event is acknowledged with (ARCHITECTURE §6). */
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string; details?: ErrorDetail[] } };
@@ -12,11 +13,27 @@ export function ackError(code: ErrorCode, message: string): Ack<never> {
   return { ok: false, error: { code, message } };
 }
 
-/** An exception as an error ack: AppExceptions keep their code and safe message; anything else is logged and INTERNAL_ERROR. */
+/**
+ * An exception as an error ack: AppExceptions keep their code and safe message; PostgreSQL or Redis out of
+ * reach, or the pool saturated, is SERVICE_UNAVAILABLE (retry shortly, as the HTTP 503); anything else is
+ * logged (name only) and INTERNAL_ERROR.
+ */
 export function toErrorAck(e: unknown, event: string): Ack<never> {
   if (e instanceof AppException) {
     const { message } = e.getResponse() as { message: string };
     return { ok: false, error: { code: e.code, message, ...(e.details ? { details: e.details } : {}) } };
+  }
+  const unavailable = unreachableDependency(e);
+  if (unavailable) {
+    logger.warn({ message: unavailable === 'saturated' ? 'database pool saturated' : `${unavailable} unreachable`, event });
+    return {
+      ok: false,
+      error: {
+        code: ErrorCode.SERVICE_UNAVAILABLE,
+        message: unavailable === 'saturated' ? 'Service momentanément surchargé, réessayez' : 'Service momentanément indisponible, réessayez dans quelques secondes',
+        details: [{ field: event, message: `retryAfter=${unavailable === 'saturated' ? 1 : 5}` }],
+      },
+    };
   }
   logger.error({ message: 'socket event failed', event, error: (e as Error)?.name });
   return ackError(ErrorCode.INTERNAL_ERROR, 'Erreur interne');

@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.service.js';
 import { StorageDriver } from '../../config/env.schema.js';
 import { LocalStorageDriver } from './local-storage.driver.js';
-import { S3StorageDriver } from './s3-storage.driver.js';
 import { StorageService } from './storage.service.js';
 
 /** The one StorageService of the process, with the driver STORAGE_DRIVER names (files, chat, RGPD). */
@@ -12,9 +11,10 @@ import { StorageService } from './storage.service.js';
     {
       provide: StorageService,
       inject: [AppConfig],
-      useFactory: (config: AppConfig): StorageService =>
+      // the S3 driver (and the AWS SDK, about 20 MB of resident memory) is loaded only when configured
+      useFactory: async (config: AppConfig): Promise<StorageService> =>
         config.get('STORAGE_DRIVER') === StorageDriver.S3
-          ? new S3StorageDriver({
+          ? new (await import('./s3-storage.driver.js')).S3StorageDriver({
               endpoint: config.get('MINIO_ENDPOINT'),
               region: config.get('MINIO_REGION'),
               bucket: config.get('MINIO_BUCKET')!,

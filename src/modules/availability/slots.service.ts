@@ -5,8 +5,8 @@ import { ErrorCode, ErrorDetail } from '../../common/errors/error-codes.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { TenantPrisma, TenantTx } from '../../infra/prisma/tenant-prisma.service.js';
 import type { SlotDto, SlotRangeQueryDto } from './dto/slots.dto.js';
-import { AgendaInput, BusyRange, DayException, firstAvailableSlot, generateSlots, RecurringRule, Slot } from './slot-engine.js';
-import { addDays, dateToUtcMidnight, daysBetween, utcMidnightToDate, utcToLocal } from './time-zone.js';
+import { AgendaInput, BusyRange, checkRequestedSlot, DayException, firstAvailableSlot, generateSlots, RecurringRule, Slot, SlotCheck } from './slot-engine.js';
+import { addDays, dateToUtcMidnight, dayOfWeek, daysBetween, utcMidnightToDate, utcToLocal } from './time-zone.js';
 
 const DAY = 86_400_000;
 export const MAX_RANGE_DAYS = 31;
@@ -25,6 +25,9 @@ export interface DateRange {
   from: string;
   to: string;
 }
+
+const AVAILABILITY_SELECT = { practitionerId: true, type: true, dayOfWeek: true, startTime: true, endTime: true, date: true, isAvailable: true, slotDuration: true } as const;
+type AvailabilityRow = { practitionerId: string; type: AvailabilityType; dayOfWeek: number | null; startTime: string | null; endTime: string | null; date: Date | null; isAvailable: boolean; slotDuration: number };
 
 const bad = (details: ErrorDetail[]) => AppException.badRequest(ErrorCode.VALIDATION_ERROR, 'Période invalide', details);
 
@@ -83,6 +86,29 @@ export class SlotsService {
   }
 
   /**
+   * Whether `start` begins a slot of the practitioner's availability (booking, rescheduling): one range
+   * query for the rules around that instant, no busy ranges. Whether the slot is taken is decided by the
+   * database's exclusion constraints when the consultation is written (23P01 → 409), so this never
+   * answers TAKEN.
+   */
+  async requestedSlot(owner: AgendaOwner, start: Date): Promise<SlotCheck> {
+    const date = utcToLocal(owner.timezone, start.getTime()).date;
+    const rows = await this.tenant.db.availability.findMany({
+      where: {
+        practitionerId: owner.id,
+        isActive: true,
+        OR: [
+          { type: AvailabilityType.RECURRING, dayOfWeek: dayOfWeek(date) },
+          { type: AvailabilityType.EXCEPTION, date: new Date(dateToUtcMidnight(date)) },
+        ],
+      },
+      select: AVAILABILITY_SELECT,
+    });
+    const { rules, exceptions } = this.rulesOf(rows);
+    return checkRequestedSlot(this.agenda(owner, rules.get(owner.id) ?? [], exceptions.get(owner.id) ?? [], [], new Date()), start);
+  }
+
+  /**
    * Each practitioner's first available slot starting within `withinDays` (capped by the booking
    * horizon), or null. A short first pass settles most practitioners; only the rest look further.
    * Pass the caller's transaction to read the rules in it (fewer round trips).
@@ -126,7 +152,7 @@ export class SlotsService {
             { type: AvailabilityType.EXCEPTION, date: { gte: new Date(dateToUtcMidnight(range.from)), lte: new Date(dateToUtcMidnight(range.to)) } },
           ],
         },
-        select: { practitionerId: true, type: true, dayOfWeek: true, startTime: true, endTime: true, date: true, isAvailable: true, slotDuration: true },
+        select: AVAILABILITY_SELECT,
       }),
       // An employee may not read other people's consultations under RLS, yet must not be offered a taken
       // slot: a SECURITY DEFINER function returns merged busy ranges only (never who booked, nor which
@@ -135,9 +161,28 @@ export class SlotsService {
     ]);
     const [rows, busyRows] = await (tx ? load(tx) : this.tenant.tx(load));
 
+    const { rules, exceptions } = this.rulesOf(rows);
+    const busy = new Map<string, BusyRange[]>();
+    for (const b of busyRows) (busy.get(b.practitioner_id) ?? busy.set(b.practitioner_id, []).get(b.practitioner_id)!).push({ start: b.starts_at, end: b.ends_at });
+    return new Map(owners.map((o) => [o.id, this.agenda(o, rules.get(o.id) ?? [], exceptions.get(o.id) ?? [], busy.get(o.id) ?? [], now)]));
+  }
+
+  private agenda(o: AgendaOwner, rules: RecurringRule[], exceptions: DayException[], busy: BusyRange[], now: Date): AgendaInput {
+    return {
+      timeZone: o.timezone,
+      bufferMinutes: o.bufferTime,
+      rules,
+      exceptions,
+      busy,
+      now,
+      minLeadMinutes: this.config.get('BOOKING_MIN_LEAD_MINUTES'),
+      maxDaysAhead: this.config.get('BOOKING_MAX_DAYS_AHEAD'),
+    };
+  }
+
+  private rulesOf(rows: AvailabilityRow[]) {
     const rules = new Map<string, RecurringRule[]>();
     const exceptions = new Map<string, DayException[]>();
-    const busy = new Map<string, BusyRange[]>();
     const push = <T>(map: Map<string, T[]>, key: string, value: T) => (map.get(key) ?? map.set(key, []).get(key)!).push(value);
     for (const r of rows) {
       if (r.type === AvailabilityType.RECURRING && r.dayOfWeek !== null && r.startTime && r.endTime) {
@@ -146,25 +191,7 @@ export class SlotsService {
         push(exceptions, r.practitionerId, { date: utcMidnightToDate(r.date.getTime()), isAvailable: r.isAvailable, startTime: r.startTime, endTime: r.endTime, slotDuration: r.slotDuration });
       }
     }
-    for (const b of busyRows) push(busy, b.practitioner_id, { start: b.starts_at, end: b.ends_at });
-
-    const minLeadMinutes = this.config.get('BOOKING_MIN_LEAD_MINUTES');
-    const maxDaysAhead = this.config.get('BOOKING_MAX_DAYS_AHEAD');
-    return new Map(
-      owners.map((o) => [
-        o.id,
-        {
-          timeZone: o.timezone,
-          bufferMinutes: o.bufferTime,
-          rules: rules.get(o.id) ?? [],
-          exceptions: exceptions.get(o.id) ?? [],
-          busy: busy.get(o.id) ?? [],
-          now,
-          minLeadMinutes,
-          maxDaysAhead,
-        },
-      ]),
-    );
+    return { rules, exceptions };
   }
 
   /** `practitioner_busy_ranges` (migration 20261129000200): blocked [start, end) ranges per practitioner. */

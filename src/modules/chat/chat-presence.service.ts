@@ -4,8 +4,10 @@ import type { Namespace } from 'socket.io';
 export const consultationRoom = (consultationId: string) => `consultation:${consultationId}`;
 
 /**
- * Who is in a chat room right now, across instances: the Redis adapter's fetchSockets asks every api
- * instance for the sockets it holds in `consultation:<id>`. Set by ChatGateway once the namespace exists.
+ * Who is in a chat room right now, across instances, to decide whether a message's recipient needs an
+ * offline notification. This instance's own sockets answer first (no I/O); otherwise the Redis adapter's
+ * fetchSockets asks every instance (a round of requests to all of them; not cached, so a recipient who
+ * just left is notified of the next message). Set by ChatGateway once the namespace exists.
  */
 @Injectable()
 export class ChatPresence {
@@ -19,9 +21,14 @@ export class ChatPresence {
   /** True when a socket of `userId` has joined the consultation's room on any instance (errors: false, so the user is notified). */
   async isJoined(consultationId: string, userId: string): Promise<boolean> {
     if (!this.namespace) return false;
+    const room = consultationRoom(consultationId);
+    const userOf = (data: unknown) => (data as { identity?: { userId: string } } | undefined)?.identity?.userId;
+    for (const socketId of this.namespace.adapter.rooms.get(room) ?? []) {
+      if (userOf(this.namespace.sockets.get(socketId)?.data) === userId) return true;
+    }
     try {
-      const sockets = await this.namespace.in(consultationRoom(consultationId)).fetchSockets();
-      return sockets.some((s) => (s.data as { identity?: { userId: string } }).identity?.userId === userId);
+      const sockets = await this.namespace.in(room).fetchSockets();
+      return sockets.some((s) => userOf(s.data) === userId);
     } catch (e) {
       this.logger.warn({ message: 'chat room presence unknown, recipient treated as offline', error: (e as Error).name });
       return false;

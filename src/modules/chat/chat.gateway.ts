@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
 import { OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import { Role } from '@prisma/client';
 import { plainToInstance } from 'class-transformer';
@@ -7,27 +7,17 @@ import type { Namespace, Socket } from 'socket.io';
 import { RequestContext } from '../../common/context/request-context.service.js';
 import type { Identity } from '../../common/context/request-context.js';
 import { AppException } from '../../common/errors/app.exception.js';
-import { ErrorCode, type ErrorDetail } from '../../common/errors/error-codes.js';
+import { ErrorCode } from '../../common/errors/error-codes.js';
 import { flattenValidationErrors, prototypeKeyErrors } from '../../common/errors/validation.js';
 import { SocketAuthService, type AuthedSocketData } from '../../infra/realtime/socket-auth.service.js';
+import { payloadAndAck, toErrorAck, type Ack } from '../../infra/realtime/socket-events.js';
 import { ChatPresence, consultationRoom } from './chat-presence.service.js';
 import { ChatRateLimiter } from './chat-rate-limiter.service.js';
-import { ChatService } from './chat.service.js';
+import { ChatService, type ChatRoom } from './chat.service.js';
 import { ConsultationRefDto, SocketMessageDto, SocketReadDto, SocketTypingDto } from './dto/chat.dto.js';
 
-export type Ack = { ok: true; [k: string]: unknown } | { ok: false; error: { code: string; message: string; details?: ErrorDetail[] } };
-
-class ChatEventError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: ErrorDetail[],
-  ) {
-    super(message);
-  }
-}
-
-const notJoined = () => new ChatEventError(ErrorCode.CHAT_NOT_JOINED, 'Rejoignez d’abord la conversation (chat:join)');
+const notJoined = () => new AppException(HttpStatus.CONFLICT, ErrorCode.CHAT_NOT_JOINED, 'Rejoignez d’abord la conversation (chat:join)');
+const invalid = (details: { field?: string; message: string }[]) => AppException.badRequest(ErrorCode.VALIDATION_ERROR, 'Données invalides', details);
 
 /**
  * `/chat` namespace (SPEC §5.2 W1–W10). Employees and practitioners only (admins and HR are refused at
@@ -38,8 +28,6 @@ const notJoined = () => new ChatEventError(ErrorCode.CHAT_NOT_JOINED, 'Rejoignez
  */
 @WebSocketGateway({ namespace: '/chat' })
 export class ChatGateway implements OnGatewayInit {
-  private readonly logger = new Logger('ChatGateway');
-
   constructor(
     private readonly auth: SocketAuthService,
     private readonly chat: ChatService,
@@ -55,23 +43,26 @@ export class ChatGateway implements OnGatewayInit {
   }
 
   private bind(socket: Socket): void {
-    const joined = new Set<string>();
+    // the conversations this socket joined, with what the join checked (reused by chat:message for a few
+    // seconds: see ChatService.send)
+    const joined = new Map<string, ChatRoom>();
     const requireJoined = (consultationId: string) => {
       if (!joined.has(consultationId)) throw notJoined();
     };
 
     this.on(socket, 'chat:join', ConsultationRefDto, async (me, { consultationId }) => {
+      let room: ChatRoom;
       try {
-        await this.chat.checkParticipant(me, consultationId);
+        room = await this.chat.openRoom(me, consultationId);
       } catch (e) {
-        const { error } = toAck(e) as { error: { code: string; message: string } };
-        socket.emit('chat:error', { code: error.code, message: error.message });
+        const reply = toErrorAck(e, 'chat:join');
+        if (!reply.ok) socket.emit('chat:error', { code: reply.error.code, message: reply.error.message });
         throw e;
       }
       // join before reading the history, so a message sent meanwhile arrives live rather than being missed
       await socket.join(consultationRoom(consultationId));
-      joined.add(consultationId);
-      const history = await this.chat.history(me, consultationId);
+      joined.set(consultationId, room);
+      const history = await this.chat.history(me, consultationId, {}, room);
       socket.emit('chat:history', history.messages);
       return { consultationId, count: history.messages.length, nextCursor: history.nextCursor };
     });
@@ -85,7 +76,7 @@ export class ChatGateway implements OnGatewayInit {
 
     this.on(socket, 'chat:message', SocketMessageDto, async (me, dto) => {
       requireJoined(dto.consultationId);
-      const message = await this.chat.send(me, dto.consultationId, dto);
+      const message = await this.chat.send(me, dto.consultationId, dto, joined.get(dto.consultationId));
       return { messageId: message.id, createdAt: message.createdAt };
     });
 
@@ -104,18 +95,18 @@ export class ChatGateway implements OnGatewayInit {
 
   private on<T extends object>(socket: Socket, event: string, dto: new () => T, handler: (me: Identity, payload: T) => Promise<Record<string, unknown>>): void {
     socket.on(event, async (...args: unknown[]) => {
-      const ack = typeof args.at(-1) === 'function' ? (args.pop() as (a: Ack) => void) : () => undefined;
+      const { payload: raw, ack } = payloadAndAck(args);
       const me = (socket.data as AuthedSocketData).identity;
       try {
         const retryAfter = await this.limiter.hit(me.userId, event);
-        if (retryAfter) throw new ChatEventError(ErrorCode.RATE_LIMITED, `Trop d’événements ${event}, réessayez dans ${retryAfter} s`, [{ field: event, message: `retryAfter=${retryAfter}` }]);
-        const payload = await parse(dto, args[0]);
+        if (retryAfter) {
+          throw new AppException(HttpStatus.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, `Trop d’événements ${event}, réessayez dans ${retryAfter} s`, [{ field: event, message: `retryAfter=${retryAfter}` }]);
+        }
+        const payload = await parse(dto, raw);
         const result = await this.ctx.runAs(me, () => handler(me, payload));
-        ack({ ok: true, ...result });
+        ack({ ok: true, ...result } as Ack);
       } catch (e) {
-        const reply = toAck(e);
-        if (!reply.ok && reply.error.code === ErrorCode.INTERNAL_ERROR) this.logger.error({ message: 'chat event failed', event, error: (e as Error).name });
-        ack(reply);
+        ack(toErrorAck(e, event));
       }
     });
   }
@@ -123,19 +114,11 @@ export class ChatGateway implements OnGatewayInit {
 
 /** Validates a client payload like the HTTP ValidationPipe (whitelist, unknown and prototype keys refused). */
 async function parse<T extends object>(dto: new () => T, payload: unknown): Promise<T> {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new ChatEventError(ErrorCode.VALIDATION_ERROR, 'Données invalides', [{ message: 'un objet JSON est attendu' }]);
-  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid([{ message: 'un objet JSON est attendu' }]);
   const proto = prototypeKeyErrors(payload);
-  if (proto.length) throw new ChatEventError(ErrorCode.VALIDATION_ERROR, 'Données invalides', proto);
+  if (proto.length) throw invalid(proto);
   const instance = plainToInstance(dto, payload);
   const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true });
-  if (errors.length) throw new ChatEventError(ErrorCode.VALIDATION_ERROR, 'Données invalides', flattenValidationErrors(errors));
+  if (errors.length) throw invalid(flattenValidationErrors(errors));
   return instance;
-}
-
-function toAck(e: unknown): Ack {
-  if (e instanceof ChatEventError) return { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
-  if (e instanceof AppException) return { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
-  return { ok: false, error: { code: ErrorCode.INTERNAL_ERROR, message: 'Erreur interne' } };
 }

@@ -9,6 +9,7 @@ import { AppConfig } from '../../config/app-config.service.js';
 import { Envelope, EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
 import { OutboxService } from '../../infra/outbox/outbox.service.js';
 import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
+import { TenantSql } from '../../infra/prisma/tenant-sql.service.js';
 import { RealtimePublisher } from '../../infra/realtime/realtime-publisher.service.js';
 import { RedisService } from '../../infra/redis/redis.module.js';
 import { AccessService, type ConsultationAccess } from '../access/access.service.js';
@@ -30,6 +31,19 @@ interface Profile {
   avatarUrl: string | null;
 }
 type Profiles = Map<string, Profile>;
+
+/**
+ * What `chat:join` checked for one socket and conversation: participation, status and the two profiles.
+ * A socket's `chat:message` reuses it for ROOM_TTL_MS instead of re-reading it for every message; the
+ * database stays the authority (RLS refuses a message from a non-participant or into a CANCELLED/NO_SHOW
+ * consultation), and a refused insert re-reads the room to answer with the right error.
+ */
+export interface ChatRoom {
+  access: ConsultationAccess;
+  profiles: Profiles;
+  at: number;
+}
+const ROOM_TTL_MS = 10_000;
 
 export interface ReadReceipt {
   messageId: string;
@@ -62,20 +76,30 @@ export class ChatService {
     private readonly redis: RedisService,
     private readonly config: AppConfig,
     private readonly subjectKeys: SubjectKeys,
+    private readonly sql: TenantSql,
   ) {
     this.followUpMs = config.get('CHAT_FOLLOW_UP_DAYS') * 86_400_000;
     this.editWindowMs = config.get('CHAT_EDIT_WINDOW_MINUTES') * 60_000;
     this.notifyCooldown = config.get('CHAT_NOTIFY_COOLDOWN_SECONDS');
   }
 
-  /** W1: 404 unless the caller is one of the consultation's two participants. */
-  async checkParticipant(me: Identity, consultationId: string): Promise<void> {
-    await this.access.consultationParticipant(me, consultationId);
+  /** W1: 404 unless the caller is one of the consultation's two participants; what a socket keeps once joined. */
+  async openRoom(me: Identity, consultationId: string): Promise<ChatRoom> {
+    const [access, profiles] = await Promise.all([this.access.consultationParticipant(me, consultationId), this.profiles(me, consultationId)]);
+    return { access, profiles, at: Date.now() };
+  }
+
+  /** The room as checked less than ROOM_TTL_MS ago, else checked again (and refreshed in place). */
+  private async fresh(me: Identity, consultationId: string, room?: ChatRoom): Promise<{ room: ChatRoom; cached: boolean }> {
+    if (room && room.access.id === consultationId && Date.now() - room.at < ROOM_TTL_MS) return { room, cached: true };
+    const now = await this.openRoom(me, consultationId);
+    if (room) Object.assign(room, now);
+    return { room: now, cached: false };
   }
 
   /** CH1 / W6: a page of messages, oldest first; `cursor` (a message id) pages backwards. */
-  async history(me: Identity, consultationId: string, q: { limit?: number; cursor?: string } = {}): Promise<MessageListDto> {
-    const consultation = await this.access.consultationParticipant(me, consultationId);
+  async history(me: Identity, consultationId: string, q: { limit?: number; cursor?: string } = {}, room?: ChatRoom): Promise<MessageListDto> {
+    const consultation = room?.access.id === consultationId ? room.access : await this.access.consultationParticipant(me, consultationId);
     const limit = q.limit ?? HISTORY_PAGE;
     let before: Prisma.MessageWhereInput = {};
     if (q.cursor) {
@@ -85,7 +109,7 @@ export class ChatService {
     }
     const [rows, profiles, ring] = await Promise.all([
       this.tenant.db.message.findMany({ where: { consultationId, ...before }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1 }),
-      this.profiles(me, consultationId),
+      room?.access.id === consultationId ? room.profiles : this.profiles(me, consultationId),
       this.subjectKeys.ring([consultation.employeeUserId]),
     ]);
     try {
@@ -97,31 +121,64 @@ export class ChatService {
     }
   }
 
-  /** CH2 / W3: encrypts, persists, then broadcasts `chat:message:received`; an offline recipient is notified. */
-  async send(me: Identity, consultationId: string, dto: { content: string; attachmentUrl?: string }): Promise<MessageDto> {
-    const [consultation, profiles] = await Promise.all([this.access.consultationParticipant(me, consultationId), this.profiles(me, consultationId)]);
-    this.assertWritable(consultation);
+  /**
+   * CH2 / W3: encrypts, persists, then broadcasts `chat:message:received`; an offline recipient is notified.
+   * `room`: what the socket's chat:join checked (one insert per message while it is fresh).
+   */
+  async send(me: Identity, consultationId: string, dto: { content: string; attachmentUrl?: string }, room?: ChatRoom): Promise<MessageDto> {
+    const { room: r, cached } = await this.fresh(me, consultationId, room);
+    this.assertWritable(r.access);
     const attachment = dto.attachmentUrl ? await this.attachment(me, consultationId, dto.attachmentUrl) : null;
     const id = randomUUID();
-    const sealed = await this.seal(consultation, { id, consultationId, senderId: me.userId }, dto.content);
-    const row = await this.tenant.db.message.create({
-      data: {
-        id,
-        consultationId,
-        senderId: me.userId,
-        senderRole: me.role,
-        ...sealed,
-        messageType: attachment ? (attachment.mimeType.startsWith('image/') ? MessageType.IMAGE : MessageType.FILE) : MessageType.TEXT,
-        attachmentUrl: attachment ? fileUrl(attachment.id) : null,
-        attachmentName: attachment?.originalName ?? null,
-        attachmentType: attachment?.mimeType ?? null,
-        attachmentSize: attachment?.size ?? null,
-      },
-    });
-    const message = this.toDto(row, profiles, { plaintext: dto.content });
+    const sealed = await this.seal(r.access, { id, consultationId, senderId: me.userId }, dto.content);
+    const row: Message = {
+      id,
+      consultationId,
+      senderId: me.userId,
+      senderRole: me.role,
+      ...sealed,
+      messageType: attachment ? (attachment.mimeType.startsWith('image/') ? MessageType.IMAGE : MessageType.FILE) : MessageType.TEXT,
+      attachmentUrl: attachment ? fileUrl(attachment.id) : null,
+      attachmentName: attachment?.originalName ?? null,
+      attachmentType: attachment?.mimeType ?? null,
+      attachmentSize: attachment?.size ?? null,
+      isRead: false,
+      readAt: null,
+      isEdited: false,
+      editedAt: null,
+      isDeleted: false,
+      deletedAt: null,
+      createdAt: new Date(0), // stamped by the database (messages_guard_write)
+    };
+    try {
+      row.createdAt = await this.insert(row);
+    } catch (e) {
+      // refused by the database although the cached room allowed it (cancelled or no-show meanwhile):
+      // check again, so the answer is CHAT_CLOSED (or 404) rather than an internal error
+      if (!cached || !room) throw e;
+      room.at = 0;
+      this.assertWritable((await this.fresh(me, consultationId, room)).room.access);
+      throw e;
+    }
+    const message = this.toDto(row, r.profiles, { plaintext: dto.content });
     this.publisher.toRoom('/chat', consultationRoom(consultationId), 'chat:message:received', message);
-    void this.ctx.runAs(me, () => this.notifyIfOffline(consultation, id));
+    void this.ctx.runAs(me, () => this.notifyIfOffline(r.access, id));
     return message;
+  }
+
+  /**
+   * The one INSERT of a message, as the caller under RLS (the insert policy checks sender, participation
+   * and status), through TenantSql: the hot path of the chat. Returns the database's creation time.
+   */
+  private async insert(m: Message): Promise<Date> {
+    const [row] = await this.sql.query<{ created_at: Date }>(
+      `INSERT INTO messages (id, consultation_id, sender_id, sender_role, encrypted_content, iv, auth_tag, encrypted_dek, dek_iv, dek_auth_tag,
+         key_version, message_type, attachment_url, attachment_name, attachment_type, attachment_size)
+       VALUES ($1, $2, $3, $4::"Role", $5, $6, $7, $8, $9, $10, $11, $12::"MessageType", $13, $14, $15, $16)
+       RETURNING created_at`,
+      [m.id, m.consultationId, m.senderId, m.senderRole, m.encryptedContent, m.iv, m.authTag, m.encryptedDek, m.dekIv, m.dekAuthTag, m.keyVersion, m.messageType, m.attachmentUrl, m.attachmentName, m.attachmentType, m.attachmentSize],
+    );
+    return row.created_at;
   }
 
   /** CH3 / W5: the recipient only; broadcasts `chat:message:read`. Idempotent. */

@@ -100,14 +100,16 @@ export class ConsultationsService {
       if (seenBefore === 0) throw AppException.badRequest(ErrorCode.PRACTITIONER_NOT_ACCEPTING, "Ce praticien n'accepte pas de nouveaux patients");
     }
 
-    const slot = await this.requireFreeSlot(practitioner, dto.scheduledAt, dto.duration);
+    const slot = await this.requireSlot(practitioner, dto.scheduledAt, dto.duration);
     const id = randomUUID();
     const scheduledEndAt = slot.end;
     let created: ConsultationView;
     let outboxIds: string[] = [];
     try {
+      // four statements: the row (its overlap with any other active one is refused by the exclusion
+      // constraints, 23P01), its two events, the audit row, the outbox rows
       created = await this.tenant.tx(async (tx) => {
-        await tx.consultation.create({
+        const row = await tx.consultation.create({
           data: {
             id,
             companyId: me.companyId!,
@@ -123,12 +125,10 @@ export class ConsultationsService {
             idempotencyKey: idempotencyKey ?? null,
             requestFingerprint: fingerprint,
           },
-          select: { id: true },
+          select: VIEW,
         });
-        await this.recordEvent(tx, id, ConsultationEventType.CREATED);
-        await this.recordEvent(tx, id, ConsultationEventType.SCHEDULED);
+        await this.recordEvents(tx, id, [ConsultationEventType.CREATED, ConsultationEventType.SCHEDULED]);
         await this.audit.record({ action: AuditAction.CREATE, resource: 'consultation', resourceId: id, isSensitive: true, details: { event: 'CONSULTATION_BOOKED' } }, tx);
-        const row = await tx.consultation.findUniqueOrThrow({ where: { id }, select: VIEW });
         outboxIds = await this.outbox.add(tx, this.bookingEffects(me, row, practitioner.userId));
         return row;
       });
@@ -259,7 +259,7 @@ export class ConsultationsService {
       throw AppException.conflict(ErrorCode.LATE_CANCELLATION_CONFIRMATION_REQUIRED, `Report à moins de ${this.config.get('CANCELLATION_WINDOW_HOURS')} h : confirmez avec confirmLateReschedule=true`, [{ field: 'confirmLateReschedule', message: 'requis' }]);
     }
     // its own current time does not count against it: the exclusion constraint ignores the row itself
-    const slot = await this.requireFreeSlot(practitioner, scheduledAt, current.duration, { start: current.scheduledAt, end: current.scheduledEndAt });
+    const slot = await this.requireSlot(practitioner, scheduledAt, current.duration);
     const previous = current.scheduledAt;
     try {
       const c = await this.transition(me, id, 'reschedule', {
@@ -439,6 +439,13 @@ export class ConsultationsService {
     return AppException.badRequest(ErrorCode.INVALID_STATE_TRANSITION, `Action « ${action} » impossible depuis l'état ${status}`);
   }
 
+  /** Several events of one step in one statement (createMany: no read-back). */
+  private async recordEvents(tx: TenantTx, consultationId: string, eventTypes: ConsultationEventType[]) {
+    const me = this.ctx.requireIdentity;
+    const common = { consultationId, actorId: me.userId, actorRole: me.role, ipAddress: this.ctx.ip ?? null, userAgent: this.ctx.userAgent?.slice(0, 500) ?? null };
+    await tx.consultationEvent.createMany({ data: eventTypes.map((eventType) => ({ ...common, eventType })) });
+  }
+
   private async recordEvent(tx: TenantTx, consultationId: string, eventType: ConsultationEventType, metadata?: Prisma.InputJsonObject) {
     const me = this.ctx.requireIdentity;
     return tx.consultationEvent.create({
@@ -448,29 +455,20 @@ export class ConsultationsService {
   }
 
   /**
-   * The requested start must be a generated, free slot of the practitioner (SPEC §6.1): not in the
-   * availability → 400, past / beyond the horizon → 400, taken → 409. `ignore` is the consultation's
-   * own current time when it is being moved.
+   * The requested start must be a generated slot of the practitioner (SPEC §6.1): not in the
+   * availability → 400, past / beyond the horizon → 400. Taken → 409 comes from the exclusion constraints
+   * when the row is written (one range query here, no agenda loaded).
    */
-  private async requireFreeSlot(
-    practitioner: { id: string; timezone: string; bufferTime: number },
-    start: Date,
-    duration: number | undefined,
-    ignore?: { start: Date; end: Date },
-  ) {
+  private async requireSlot(practitioner: { id: string; timezone: string; bufferTime: number }, start: Date, duration: number | undefined) {
     if (start.getTime() <= Date.now()) throw AppException.badRequest(ErrorCode.SLOT_IN_PAST, 'Ce créneau est passé', [{ field: 'scheduledAt', message: 'dans le passé' }]);
-    const date = utcToLocal(practitioner.timezone, start.getTime()).date;
-    const slot = (await this.slots.slots(practitioner, { from: date, to: date })).find((s) => s.start.getTime() === start.getTime());
-    if (!slot) throw AppException.badRequest(ErrorCode.OUTSIDE_AVAILABILITY, "Ce créneau n'est pas dans les disponibilités du praticien", [{ field: 'scheduledAt', message: 'hors disponibilités' }]);
+    const check = await this.slots.requestedSlot(practitioner, start);
+    if (check.status === 'NOT_IN_AVAILABILITY') throw AppException.badRequest(ErrorCode.OUTSIDE_AVAILABILITY, "Ce créneau n'est pas dans les disponibilités du praticien", [{ field: 'scheduledAt', message: 'hors disponibilités' }]);
+    const { slot } = check;
     if (duration !== undefined && duration !== (slot.end.getTime() - slot.start.getTime()) / MINUTE) {
       throw AppException.badRequest(ErrorCode.DURATION_MISMATCH, 'La durée doit être celle du créneau', [{ field: 'duration', message: `doit valoir ${(slot.end.getTime() - slot.start.getTime()) / MINUTE}` }]);
     }
-    if (!slot.available) {
-      if (slot.reason === 'PAST') throw AppException.badRequest(ErrorCode.SLOT_IN_PAST, 'Ce créneau est trop proche ou passé', [{ field: 'scheduledAt', message: 'trop proche' }]);
-      if (slot.reason === 'TOO_FAR') throw AppException.badRequest(ErrorCode.SLOT_TOO_FAR, 'Ce créneau est au-delà de la période de réservation', [{ field: 'scheduledAt', message: 'trop lointain' }]);
-      const overlapsOwnTime = ignore && slot.start < ignore.end && slot.end > ignore.start;
-      if (!overlapsOwnTime) throw AppException.conflict(ErrorCode.SLOT_UNAVAILABLE, "Ce créneau n'est plus disponible");
-    }
+    if (check.status === 'PAST') throw AppException.badRequest(ErrorCode.SLOT_IN_PAST, 'Ce créneau est trop proche ou passé', [{ field: 'scheduledAt', message: 'trop proche' }]);
+    if (check.status === 'TOO_FAR') throw AppException.badRequest(ErrorCode.SLOT_TOO_FAR, 'Ce créneau est au-delà de la période de réservation', [{ field: 'scheduledAt', message: 'trop lointain' }]);
     return slot;
   }
 

@@ -36,8 +36,13 @@ export class RemindersService {
   }
 
   async schedule(consultationId: string, scheduledAt: Date): Promise<void> {
-    await this.remove(consultationId);
-    await this.ensure(consultationId, scheduledAt);
+    await this.scheduleMany([{ consultationId, scheduledAt }]);
+  }
+
+  /** Replaces the reminders of several consultations: removals, then one addBulk (one Redis round trip each). */
+  async scheduleMany(items: { consultationId: string; scheduledAt: Date }[]): Promise<void> {
+    await this.removeMany(items.map((i) => i.consultationId));
+    await this.ensureMany(items);
   }
 
   /**
@@ -46,20 +51,31 @@ export class RemindersService {
    * process stopped between the database commit and the queueing.
    */
   async ensure(consultationId: string, scheduledAt: Date): Promise<void> {
-    for (const kind of Object.keys(OFFSETS) as ReminderKind[]) {
-      const delay = scheduledAt.getTime() - OFFSETS[kind] - Date.now();
-      if (delay <= 0) continue;
-      await this.redis.guard(() =>
-        this.queue.add(
-          kind,
-          { consultationId, kind, scheduledAt: scheduledAt.toISOString() },
-          { jobId: RemindersService.jobId(consultationId, kind), delay, attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86400 } },
-        ),
-      );
-    }
+    await this.ensureMany([{ consultationId, scheduledAt }]);
+  }
+
+  async ensureMany(items: { consultationId: string; scheduledAt: Date }[]): Promise<void> {
+    const now = Date.now();
+    const jobs = items.flatMap(({ consultationId, scheduledAt }) =>
+      (Object.keys(OFFSETS) as ReminderKind[])
+        .map((kind) => ({ kind, delay: scheduledAt.getTime() - OFFSETS[kind] - now }))
+        .filter(({ delay }) => delay > 0)
+        .map(({ kind, delay }) => ({
+          name: kind,
+          data: { consultationId, kind, scheduledAt: scheduledAt.toISOString() },
+          opts: { jobId: RemindersService.jobId(consultationId, kind), delay, attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86400 } },
+        })),
+    );
+    if (jobs.length) await this.redis.guard(() => this.queue.addBulk(jobs));
   }
 
   async remove(consultationId: string): Promise<void> {
-    for (const kind of Object.keys(OFFSETS) as ReminderKind[]) await this.redis.guard(() => this.queue.remove(RemindersService.jobId(consultationId, kind)));
+    await this.removeMany([consultationId]);
+  }
+
+  /** Removes reminders concurrently (BullMQ has no bulk remove; ioredis pipelines concurrent commands). */
+  async removeMany(consultationIds: string[]): Promise<void> {
+    const ids = consultationIds.flatMap((id) => (Object.keys(OFFSETS) as ReminderKind[]).map((kind) => RemindersService.jobId(id, kind)));
+    if (ids.length) await this.redis.guard(() => Promise.all(ids.map((id) => this.queue.remove(id))));
   }
 }

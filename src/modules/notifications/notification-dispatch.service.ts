@@ -32,9 +32,14 @@ export class NotificationDispatchService {
 
   /** Queues or throws (callers: the outbox, which retries, and job processors, which BullMQ retries). */
   async dispatch<K extends TemplateName>(job: DispatchJob<K>): Promise<void> {
-    if (job.userIds.length === 0) return;
-    await this.redis.guard(() =>
-      this.queue.add(job.type, job as DispatchJob, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 86400 } }),
-    );
+    await this.dispatchMany([job as DispatchJob]);
+  }
+
+  /** Several dispatches in one Redis round trip (BullMQ addBulk). Queues all or throws. */
+  async dispatchMany(jobs: DispatchJob[]): Promise<void> {
+    const bulk = jobs
+      .filter((job) => job.userIds.length > 0)
+      .map((job) => ({ name: job.type, data: job, opts: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 86400 } } }));
+    if (bulk.length) await this.redis.guard(() => this.queue.addBulk(bulk));
   }
 }

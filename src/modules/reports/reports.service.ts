@@ -100,13 +100,13 @@ export class ReportsService {
     const companyId = me.companyId!;
     const period = parsePeriod(q.period);
     const department = await this.department(companyId, q.department);
-    const source = usageSource(companyId, period, department, null);
-    const [rows, [totals]] = await Promise.all([
-      this.tenant.queryRaw<UsageRow[]>(Prisma.sql`SELECT * FROM ${source} ORDER BY last_name, first_name, employee_id LIMIT ${q.limit} OFFSET ${(q.page - 1) * q.limit}`),
-      this.tenant.queryRaw<{ employee_count: number; active_count: number; consultation_count: number; total_duration_seconds: bigint | null }[]>(Prisma.sql`
-        SELECT count(*)::integer AS employee_count, (count(*) FILTER (WHERE is_active))::integer AS active_count,
-               COALESCE(sum(consultation_count), 0)::integer AS consultation_count, COALESCE(sum(total_duration_seconds), 0)::bigint AS total_duration_seconds
-        FROM ${source}`),
+    // the page and the totals from two functions: a page reads its 20 rows only (report_employee_usage_page)
+    const args = Prisma.sql`${companyId}::uuid, ${period.start}::date, ${period.end}::date, ${department}::text`;
+    const [rows, [totals = { employee_count: 0, active_count: 0, consultation_count: 0, total_duration_seconds: 0n }]] = await Promise.all([
+      this.tenant.queryRaw<UsageRow[]>(Prisma.sql`SELECT * FROM report_employee_usage_page(${args}, ${q.limit}::integer, ${(q.page - 1) * q.limit}::integer)`),
+      this.tenant.queryRaw<{ employee_count: number; active_count: number; consultation_count: number; total_duration_seconds: bigint | null }[]>(
+        Prisma.sql`SELECT * FROM report_employee_usage_totals(${args})`,
+      ),
     ]);
     const seconds = Number(totals.total_duration_seconds ?? 0);
     return {

@@ -2,12 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EmailStatus, Prisma } from '@prisma/client';
 import { AppConfig } from '../../config/app-config.service.js';
 import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
+import { StorageObjectNotFoundError, StorageService } from '../../infra/storage/storage.service.js';
 
 const BATCH = 1000;
 const DAY_MS = 24 * 3600_000;
 
 /** The daily purges, one BullMQ job scheduler each (issue 9 item 5). */
-export const RETENTION_JOBS = ['outbox', 'notifications', 'sent-mail', 'security-events', 'audit-logs'] as const;
+export const RETENTION_JOBS = ['outbox', 'notifications', 'sent-mail', 'security-events', 'audit-logs', 'key-store-dumps'] as const;
 export type RetentionJob = (typeof RETENTION_JOBS)[number];
 
 /**
@@ -23,6 +24,7 @@ export class RetentionService {
   constructor(
     private readonly system: SystemPrismaService,
     private readonly config: AppConfig,
+    private readonly storage: StorageService,
   ) {}
 
   cutoff(job: RetentionJob, now = new Date()): Date {
@@ -32,6 +34,7 @@ export class RetentionService {
       'sent-mail': this.config.get('SENT_MAIL_RETENTION_DAYS'),
       'security-events': this.config.get('SECURITY_EVENT_RETENTION_DAYS'),
       'audit-logs': this.config.get('AUDIT_LOG_RETENTION_DAYS'),
+      'key-store-dumps': this.config.get('SUBJECT_KEY_BACKUP_RETENTION_DAYS'),
     }[job];
     return new Date(now.getTime() - days * DAY_MS);
   }
@@ -67,9 +70,32 @@ export class RetentionService {
           return row.n;
         });
         break;
+      case 'key-store-dumps':
+        deleted = await this.purgeKeyStoreDumps(cutoff, now);
+        break;
     }
     if (deleted) this.logger.log({ message: 'rows past retention deleted', job, count: deleted, cutoff: cutoff.toISOString() });
     return deleted;
+  }
+
+  /**
+   * Key-store dumps (subject keys beside a backup, README "Crypto-shredding and backups") past their expiry,
+   * or older than the retention configured now if it was lowered since: the stored object is deleted, then
+   * the record is marked purged (kept: the backup's history says its keys are gone, and why).
+   */
+  private async purgeKeyStoreDumps(cutoff: Date, now: Date): Promise<number> {
+    const due = await this.system.keyStoreDump.findMany({
+      where: { purgedAt: null, OR: [{ expiresAt: { lte: now } }, { createdAt: { lt: cutoff } }] },
+      select: { id: true, location: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    for (const dump of due) {
+      await this.storage.delete(dump.location).catch((e: unknown) => {
+        if (!(e instanceof StorageObjectNotFoundError)) throw e;
+      });
+      await this.system.keyStoreDump.update({ where: { id: dump.id }, data: { purgedAt: now } });
+    }
+    return due.length;
   }
 
   private async batched(step: (take: number) => Promise<number>): Promise<number> {

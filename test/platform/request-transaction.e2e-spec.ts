@@ -1,0 +1,168 @@
+import { Prisma, Role } from '@prisma/client';
+import pg from 'pg';
+import type { Identity } from '../../src/common/context/request-context.js';
+import { RequestContext } from '../../src/common/context/request-context.service.js';
+import { PrismaService } from '../../src/infra/prisma/prisma.service.js';
+import { TenantPrisma } from '../../src/infra/prisma/tenant-prisma.service.js';
+import { TenantSql } from '../../src/infra/prisma/tenant-sql.service.js';
+import { ConsultationsService } from '../../src/modules/consultations/consultations.service.js';
+import { bearer, createUser, signAccessToken, TestUser } from '../helpers/fixtures.js';
+import { startTestApp, TestContext } from '../helpers/test-app.js';
+import { createOpenPractitioner, employeesOf, slotAt } from '../consultations/helpers.js';
+
+const identity = (u: TestUser): Identity => ({ userId: u.id, email: u.email, role: u.role, companyId: u.companyId, employeeId: u.employeeId, practitionerId: u.practitionerId });
+
+/**
+ * One transaction per request (issue 11): the caller's context is set once per request, and nothing of
+ * it survives on the pooled connection. The api runs with a pool of ONE connection here, so every
+ * request and every check below goes through the very same PostgreSQL session.
+ */
+describe('request-scoped transaction: one context per request, nothing left on the pooled connection', () => {
+  let t: TestContext;
+  let app: PrismaService;
+  let tenant: TenantPrisma;
+  let ctx: RequestContext;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { DATABASE_POOL_SIZE: '1' } });
+    app = t.app.get(PrismaService);
+    tenant = t.app.get(TenantPrisma);
+    ctx = t.app.get(RequestContext);
+  });
+  afterAll(() => t?.close());
+
+  /** The `app.*` settings as the pooled connection (the only one) sees them, outside any transaction. */
+  async function pooledSettings() {
+    const [row] = await app.$queryRaw<Record<string, string | null>[]>`SELECT
+      current_setting('app.user_id', true) AS user_id, current_setting('app.role', true) AS role,
+      current_setting('app.company_id', true) AS company_id, current_setting('app.employee_id', true) AS employee_id,
+      current_setting('app.practitioner_id', true) AS practitioner_id, pg_backend_pid() AS pid`;
+    const { pid, ...settings } = row;
+    return { pid, settings };
+  }
+
+  function expectNoContext(settings: Record<string, string | null>) {
+    for (const [name, value] of Object.entries(settings)) expect([null, ''], name).toContain(value);
+  }
+
+  /**
+   * huntzen_app sessions of this database still inside a transaction (a connection held, or a leak). Asked
+   * as huntzen_app on a connection of its own: PostgreSQL shows a session's state only to its own role
+   * (or to pg_read_all_stats).
+   */
+  async function appSessionsInTransaction(): Promise<number> {
+    const owner = new pg.Client({ connectionString: process.env.APP_DATABASE_URL });
+    await owner.connect();
+    try {
+      const { rows } = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND usename = 'huntzen_app' AND state LIKE 'idle in transaction%'`);
+      return rows[0].n;
+    } finally {
+      await owner.end();
+    }
+  }
+
+  it('after successful requests, and requests that fail before or after writing, no app.* setting survives on the connection', async () => {
+    const p = await createOpenPractitioner(t.db);
+    const [e, f] = await employeesOf(t.db, 2);
+    const first = await pooledSettings();
+
+    expect((await t.http.get('/api/auth/me').set(bearer(signAccessToken(e)))).status).toBe(200);
+    expectNoContext((await pooledSettings()).settings);
+
+    // several queries of one request in parallel (list + count), one connection: they share one transaction
+    expect((await t.http.get('/api/consultations/mine').set(bearer(signAccessToken(e)))).status).toBe(200);
+    expectNoContext((await pooledSettings()).settings);
+
+    // fails after its reads (context set, transaction open): 400, then rolled back
+    const past = await t.http.post('/api/consultations').set(bearer(signAccessToken(e))).send({ practitionerId: p.practitionerId, scheduledAt: new Date(Date.now() - 3_600_000).toISOString(), format: 'VIDEO' });
+    expect(past.status).toBe(400);
+    expectNoContext((await pooledSettings()).settings);
+
+    // fails inside its write (exclusion constraint): 409; the request's transaction goes on, then ends
+    const body = { practitionerId: p.practitionerId, scheduledAt: slotAt(3).toISOString(), format: 'VIDEO' };
+    expect((await t.http.post('/api/consultations').set(bearer(signAccessToken(e))).send(body)).status).toBe(201);
+    const taken = await t.http.post('/api/consultations').set(bearer(signAccessToken(f))).send(body);
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe('SLOT_UNAVAILABLE');
+    const after = await pooledSettings();
+    expectNoContext(after.settings);
+    expect(after.pid).toBe(first.pid); // the same pooled session all along
+    expect(await appSessionsInTransaction()).toBe(0);
+  });
+
+  it('a request transaction that fails after writing leaves no row and no setting; the same work committed stays', async () => {
+    const p = await createOpenPractitioner(t.db);
+    const [e] = await employeesOf(t.db, 1);
+    const consultations = t.app.get(ConsultationsService);
+    const dto = { practitionerId: p.practitionerId!, scheduledAt: slotAt(4), format: 'VIDEO' as const };
+
+    const failed = ctx.runAs(identity(e), async () => {
+      const request = tenant.begin()!;
+      try {
+        await consultations.book(identity(e), dto);
+        // the row is there inside the transaction...
+        expect(await tenant.db.consultation.count({ where: { employeeId: e.employeeId! } })).toBe(1);
+        throw new Error('boom after the write');
+      } catch (err) {
+        await request.finish(false, true);
+        throw err;
+      }
+    });
+    await expect(failed).rejects.toThrow('boom after the write');
+    // ...and gone with the rollback, outbox rows included
+    expect(await t.db.consultation.count({ where: { employeeId: e.employeeId! } })).toBe(0);
+    expect((await t.db.outboxMessage.findMany({ where: { createdBy: e.id } })).length).toBe(0);
+    expectNoContext((await pooledSettings()).settings);
+
+    await ctx.runAs(identity(e), async () => {
+      const request = tenant.begin()!;
+      await consultations.book(identity(e), dto);
+      await request.finish(true, true);
+    });
+    expect(await t.db.consultation.count({ where: { employeeId: e.employeeId! } })).toBe(1);
+    expectNoContext((await pooledSettings()).settings);
+  });
+
+  it('release() commits early so long I/O holds no connection; the next query opens a new transaction', async () => {
+    const [e] = await employeesOf(t.db, 1);
+    await ctx.runAs(identity(e), async () => {
+      const request = tenant.begin()!;
+      expect(await tenant.db.user.count({ where: { id: e.id } })).toBe(1);
+      expect(await appSessionsInTransaction()).toBe(1); // the request's transaction holds the connection
+      await tenant.release(); // e.g. before writing an upload to storage, before a stream
+      expect(await appSessionsInTransaction()).toBe(0);
+      expectNoContext((await pooledSettings()).settings); // the pool's only connection is free again
+      expect(await tenant.db.user.count({ where: { id: e.id } })).toBe(1); // still as the caller
+      await request.finish(true, true);
+    });
+    expect(await appSessionsInTransaction()).toBe(0);
+  });
+
+  it('fail closed: with no caller, queries on the connection that served callers see nothing', async () => {
+    const admin = await createUser(t.db, Role.SUPER_ADMIN);
+    expect((await t.http.get('/api/auth/me').set(bearer(signAccessToken(admin)))).status).toBe(200);
+    expect(await tenant.db.user.count()).toBe(0);
+    expect(await tenant.queryRaw<unknown[]>(Prisma.sql`SELECT id FROM users`)).toEqual([]);
+    expectNoContext((await pooledSettings()).settings);
+  });
+
+  it('TenantSql (the chat hot path): as the caller under RLS, its context gone after each statement, nothing without a caller', async () => {
+    const sql = t.app.get(TenantSql);
+    const [e, f] = await employeesOf(t.db, 2);
+    await expect(sql.query('SELECT 1 AS one', [])).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const visible = (u: TestUser) =>
+      ctx.runAs(identity(u), () => sql.query<{ me: string; users: number }>(`SELECT current_setting('app.user_id', true) AS me, (SELECT count(*)::int FROM users) AS users`, []));
+    const [asE] = await visible(e);
+    expect(asE.me).toBe(e.id);
+    // RLS: an employee sees its own user row only, not its colleague's
+    expect(asE.users).toBe(1);
+    const [asF] = await visible(f);
+    expect(asF.me).toBe(f.id);
+    // a failed statement rolls back and leaves the connection usable, with no context
+    await expect(ctx.runAs(identity(e), () => sql.query('SELECT 1/0', []))).rejects.toMatchObject({ code: '22012' });
+    const bare = await ctx.runAs(identity(f), () => sql.query<{ me: string }>(`SELECT current_setting('app.user_id', true) AS me`, []));
+    expect(bare[0].me).toBe(f.id);
+    expect(await appSessionsInTransaction()).toBe(0);
+  });
+});
