@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { which } from './common.mjs';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,21 +22,6 @@ export function runsBrowserTest(vitestArgs) {
     else if (!a.startsWith('-')) filters.push(a.replace(/^\.\//, ''));
   }
   return filters.length === 0 || filters.some((f) => BROWSER_TEST_FILE.includes(f));
-}
-
-/** First executable `cmd` on PATH, or null. */
-function which(cmd, envPath = process.env.PATH ?? '') {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, cmd);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return file;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 /** Runs a command to completion, appending its output to logFile; rejects on a non-zero exit. */

@@ -10,6 +10,21 @@ export const isCI = Boolean(process.env.CI) && process.env.CI !== 'false' && pro
 
 export const say = (tag, msg) => console.log(`[${tag}] ${msg}`);
 
+/** First executable `cmd` on `envPath` (default PATH), or null. */
+export function which(cmd, envPath = process.env.PATH ?? '') {
+  for (const dir of envPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, cmd);
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return file;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
 /** Loads KEY=VALUE lines from a file into process.env without overriding what is already set. */
 export function loadEnvFile(file) {
   const full = path.resolve(ROOT, file);

@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { which } from './common.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // 'fault': servers of the fault tests, which stop and restart them; never shared with the suite's own.
@@ -176,20 +177,6 @@ async function withLock(lockDir, fn, timeoutMs = 10 * 60_000) {
 
 // ---------------------------------------------------------------------------------------------
 // commands
-
-function which(cmd) {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, cmd);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return file;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 const shellQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
