@@ -67,10 +67,16 @@ export class ChatGateway implements OnGatewayInit {
       return { consultationId, count: history.messages.length, nextCursor: history.nextCursor };
     });
 
-    this.on(socket, 'chat:leave', ConsultationRefDto, async (_me, { consultationId }) => {
+    socket.on('disconnect', () => {
+      const me = (socket.data as AuthedSocketData).identity;
+      for (const consultationId of joined.keys()) void this.presence.left(consultationId, me.userId, { wait: false });
+    });
+
+    this.on(socket, 'chat:leave', ConsultationRefDto, async (me, { consultationId }) => {
       requireJoined(consultationId);
       joined.delete(consultationId);
       await socket.leave(consultationRoom(consultationId));
+      await this.presence.left(consultationId, me.userId, { wait: true });
       return { consultationId };
     });
 
