@@ -189,7 +189,20 @@ export class ReportExportService implements OnApplicationShutdown {
 /** The response as a sink: headers at `begin`, back-pressure on writes, stop when the client leaves. */
 function httpSink(res: Response, filename: string): CsvSink {
   let gone = false;
-  res.once('close', () => (gone = !res.writableEnded));
+  // One 'drain' and one 'close' listener for the whole export, resolving whichever write waits. Not one pair
+  // per write: the compression middleware moves 'drain' listeners onto its gzip stream, where `res.off`
+  // cannot remove them, so per-write listeners piled up (MaxListenersExceededWarning on large exports).
+  let waiting: (() => void)[] = [];
+  const wake = () => {
+    const resolvers = waiting;
+    waiting = [];
+    for (const resolve of resolvers) resolve();
+  };
+  res.on('drain', wake);
+  res.once('close', () => {
+    gone = !res.writableEnded;
+    wake();
+  });
   return {
     begin() {
       res.status(200);
@@ -203,7 +216,7 @@ function httpSink(res: Response, filename: string): CsvSink {
     get gone() {
       return gone;
     },
-    write: (chunk) => write(res, chunk),
+    write: (chunk) => (res.write(chunk) || gone ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve))),
     end: async () => {
       res.end();
     },
@@ -212,18 +225,4 @@ function httpSink(res: Response, filename: string): CsvSink {
       res.destroy();
     },
   };
-}
-
-/** Writes with back-pressure: resolves once the socket can take more (or is gone). */
-function write(res: Response, chunk: string): Promise<void> {
-  if (res.write(chunk)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
 }
