@@ -5,19 +5,12 @@ import { RequestContext } from '../../common/context/request-context.service.js'
 import type { Identity } from '../../common/context/request-context.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { InFlightRequests } from '../lifecycle/in-flight.service.js';
+import { callerContextValues, SET_CALLER_CONTEXT } from './caller-context.js';
 import { POOL_WAIT_MS, PrismaService } from './prisma.service.js';
 
-/**
- * One statement that sets every `app.*` setting the RLS policies read, transaction-local
- * (`set_config(..., true)`), so nothing survives into the next use of the pooled connection.
- */
+/** The caller's context, in the transaction of `db` (see caller-context.ts). */
 function setContext(db: PrismaClient | Prisma.TransactionClient, id: Identity) {
-  return db.$executeRaw`SELECT
-    set_config('app.user_id', ${id.userId}, true),
-    set_config('app.role', ${id.role}, true),
-    set_config('app.company_id', ${id.companyId ?? ''}, true),
-    set_config('app.employee_id', ${id.employeeId ?? ''}, true),
-    set_config('app.practitioner_id', ${id.practitionerId ?? ''}, true)`;
+  return db.$executeRawUnsafe(SET_CALLER_CONTEXT, ...callerContextValues(id));
 }
 
 /** Two identities set the same `app.*` settings. */

@@ -3,12 +3,9 @@ import pg from 'pg';
 import { RequestContext } from '../../common/context/request-context.service.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { closeStep } from '../lifecycle/shutdown.js';
+import { callerContextValues, SET_CALLER_CONTEXT } from './caller-context.js';
 import { POOL_WAIT_MS } from './prisma.service.js';
 import { TenantPrisma } from './tenant-prisma.service.js';
-
-/** The caller's `app.*` settings, transaction-local: the same statement as TenantPrisma's, with parameters. */
-const SET_CONTEXT = `SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true),
-  set_config('app.company_id', $3, true), set_config('app.employee_id', $4, true), set_config('app.practitioner_id', $5, true)`;
 
 /**
  * The realtime hot path's database access (issue 7): ONE explicit SQL statement as the current caller, on
@@ -40,7 +37,7 @@ export class TenantSql implements OnApplicationShutdown {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      await client.query(SET_CONTEXT, [id.userId, id.role, id.companyId ?? '', id.employeeId ?? '', id.practitionerId ?? '']);
+      await client.query(SET_CALLER_CONTEXT, callerContextValues(id));
       const { rows } = await client.query<T>(text, values);
       await client.query('COMMIT');
       return rows;

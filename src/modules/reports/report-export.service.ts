@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Identity } from '../../common/context/request-context.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { closeStep } from '../../infra/lifecycle/shutdown.js';
+import { callerContextValues, SET_CALLER_CONTEXT } from '../../infra/prisma/caller-context.js';
 import { Period, REPORT_TIME_ZONE } from '../employees/period.js';
 import { BOM, commentLine, csvLine, parisDate } from './csv.js';
 import { minutesOf } from './threshold.js';
@@ -150,11 +151,7 @@ export class ReportExportService implements OnApplicationShutdown {
     let rows = 0;
     try {
       await client.query('BEGIN READ ONLY');
-      await client.query(
-        `SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true), set_config('app.company_id', $3, true),
-                set_config('app.employee_id', $4, true), set_config('app.practitioner_id', $5, true)`,
-        [me.userId, me.role, me.companyId ?? '', me.employeeId ?? '', me.practitionerId ?? ''],
-      );
+      await client.query(SET_CALLER_CONTEXT, callerContextValues(me));
       await client.query({ text: `DECLARE report_cursor NO SCROLL CURSOR FOR ${q.text}`, values: q.values });
       // the first FETCH runs before any byte is sent: a database error still answers a clean 500
       let batch = (await client.query({ text: `FETCH ${FETCH_ROWS} FROM report_cursor` })).rows as R[];
