@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Prisma, Role } from '@prisma/client';
 import pg from 'pg';
 import type { Identity } from '../../src/common/context/request-context.js';
@@ -147,22 +148,33 @@ describe('request-scoped transaction: one context per request, nothing left on t
     expectNoContext((await pooledSettings()).settings);
   });
 
-  it('TenantSql (the chat hot path): as the caller under RLS, its context gone after each statement, nothing without a caller', async () => {
+  it('TenantSql (the chat hot path): one statement as the caller under RLS, nothing without a caller, the request transaction released first', async () => {
     const sql = t.app.get(TenantSql);
+    const p = await createOpenPractitioner(t.db);
     const [e, f] = await employeesOf(t.db, 2);
-    await expect(sql.query('SELECT 1 AS one', [])).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    const visible = (u: TestUser) =>
-      ctx.runAs(identity(u), () => sql.query<{ me: string; users: number }>(`SELECT current_setting('app.user_id', true) AS me, (SELECT count(*)::int FROM users) AS users`, []));
-    const [asE] = await visible(e);
-    expect(asE.me).toBe(e.id);
-    // RLS: an employee sees its own user row only, not its colleague's
-    expect(asE.users).toBe(1);
-    const [asF] = await visible(f);
-    expect(asF.me).toBe(f.id);
-    // a failed statement rolls back and leaves the connection usable, with no context
-    await expect(ctx.runAs(identity(e), () => sql.query('SELECT 1/0', []))).rejects.toMatchObject({ code: '22012' });
-    const bare = await ctx.runAs(identity(f), () => sql.query<{ me: string }>(`SELECT current_setting('app.user_id', true) AS me`, []));
-    expect(bare[0].me).toBe(f.id);
-    expect(await appSessionsInTransaction()).toBe(0);
+    const booked = await t.http.post('/api/consultations').set(bearer(signAccessToken(e))).send({ practitionerId: p.practitionerId, scheduledAt: slotAt(5).toISOString(), format: 'VIDEO' });
+    expect(booked.status).toBe(201);
+    const post = (who: TestUser) => {
+      const id = randomUUID();
+      return { id, args: [id, booked.body.consultation.id, who.id, who.role, 'aa', 'bb', 'cc', 'dd', 'ee', 'ff', 'v1', 'TEXT', null, null, null, null] };
+    };
+    await expect(sql.call('chat_post_message', post(e).args)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const mine = post(e);
+    const created = await ctx.runAs(identity(e), () => sql.call<Date>('chat_post_message', mine.args));
+    expect(created).toBeInstanceOf(Date);
+    expect(await t.db.message.findUnique({ where: { id: mine.id }, select: { senderId: true } })).toEqual({ senderId: e.id });
+    // RLS as the caller: a colleague is no participant
+    await expect(ctx.runAs(identity(f), () => sql.call('chat_post_message', post(f).args))).rejects.toMatchObject({ code: '42501' });
+    // inside a request: its transaction is committed before the hot statement, one connection at a time
+    await ctx.runAs(identity(e), async () => {
+      const request = tenant.begin()!;
+      expect(await tenant.db.user.count({ where: { id: e.id } })).toBe(1);
+      expect(await appSessionsInTransaction()).toBe(1);
+      await sql.call('chat_post_message', post(e).args);
+      expect(await appSessionsInTransaction()).toBe(0);
+      await request.finish(true, true);
+    });
+    expect(await t.db.message.count({ where: { consultationId: booked.body.consultation.id } })).toBe(2);
+    expectNoContext((await pooledSettings()).settings);
   });
 });

@@ -109,3 +109,65 @@ describe('messages RLS and write guard (chat migration)', () => {
     expect((await db.sysRow('SELECT count(*)::int AS n FROM messages WHERE id = $1', [m.id]))!.n).toBe(1);
   });
 });
+
+// Migration 20261130000200_chat_one_round_trip: the hot path's one-statement insert (TenantSql) and the
+// context function every api path uses. Called in autocommit exactly as TenantSql calls it.
+describe('chat_post_message and app_set_caller (one round trip, same rules)', () => {
+  const contextOf = (c: Ctx) => [c.userId, c.role, c.companyId ?? '', c.employeeId ?? '', c.practitionerId ?? ''];
+  const post = (c: Ctx, m: Row, client: { query: (text: string, values: unknown[]) => Promise<{ rows: Row[] }> } = db.app) =>
+    client
+      .query(
+        `SELECT chat_post_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) AS created_at`,
+        [...contextOf(c), m.id, m.consultation_id, m.sender_id, m.sender_role, m.encrypted_content, m.iv, m.auth_tag, m.encrypted_dek, m.dek_iv, m.dek_auth_tag, m.key_version, 'TEXT', null, null, null, null],
+      )
+      .then((r) => r.rows[0].created_at as Date);
+
+  it('inserts as the caller under RLS, stamped by the database, and leaves no context on the connection', async () => {
+    const cid = await consultation();
+    const client = await db.app.connect();
+    try {
+      const m = message(cid);
+      const created = await post(ctx.emp, m, client);
+      expect(Math.abs(Date.now() - created.getTime())).toBeLessThan(60_000);
+      const row = await db.sysRow('SELECT sender_id, created_at FROM messages WHERE id = $1', [m.id]);
+      expect(row).toMatchObject({ sender_id: F.userEmp, created_at: created });
+      // the context was the statement's own transaction's: nothing left for the next user of the connection
+      const after = (await client.query(`SELECT current_setting('app.user_id', true) AS u, current_setting('app.role', true) AS r, current_setting('app.employee_id', true) AS e`)).rows[0];
+      for (const v of Object.values(after)) expect([null, '']).toContain(v);
+      // and the connection's next statement as nobody reads no message
+      expect((await client.query('SELECT count(*)::int AS n FROM messages WHERE consultation_id = $1', [cid])).rows[0].n).toBe(0);
+      await post(ctx.prac, message(cid, { sender_id: F.userPrac, sender_role: 'PRACTITIONER' }), client);
+    } finally {
+      client.release();
+    }
+    expect((await db.sysRow('SELECT count(*)::int AS n FROM messages WHERE consultation_id = $1', [cid]))!.n).toBe(2);
+  });
+
+  it('refuses what a plain INSERT refuses: other contexts, another sender, a closed consultation, stamps', async () => {
+    const cid = await consultation();
+    for (const who of [ctx.rhWithEmp, ctx.hzWithPrac, ctx.empForeignProfile, ctx.emp2]) {
+      await expect(post(who, message(cid, { sender_id: who.userId, sender_role: who.role }))).rejects.toMatchObject(DENIED);
+    }
+    await expect(post(ctx.emp, message(cid, { sender_id: F.userEmp2 }))).rejects.toMatchObject(DENIED); // not the caller
+    await expect(post(ctx.emp, message(cid, { sender_role: 'PRACTITIONER' }))).rejects.toMatchObject(DENIED); // not the caller's role
+    for (const status of ['CANCELLED', 'NO_SHOW']) await expect(post(ctx.emp, message(await consultation({ status })))).rejects.toMatchObject(DENIED);
+    // without a context (empty values), nobody
+    await expect(post({ userId: '', role: '' as Role }, message(cid))).rejects.toMatchObject({ code: expect.stringMatching(/^(42501|22P02)$/) });
+    expect((await db.sysRow('SELECT count(*)::int AS n FROM messages WHERE consultation_id = $1', [cid]))!.n).toBe(0);
+  });
+
+  it('app_set_caller is transaction-local; neither function is callable by the system role', async () => {
+    const client = await db.app.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT app_set_caller($1, $2, $3, $4, $5)', contextOf(ctx.emp));
+      expect((await client.query(`SELECT current_setting('app.user_id', true) AS u`)).rows[0].u).toBe(F.userEmp);
+      await client.query('COMMIT');
+      expect(['', null]).toContain((await client.query(`SELECT current_setting('app.user_id', true) AS u`)).rows[0].u);
+    } finally {
+      client.release();
+    }
+    await expect(db.sys.query('SELECT app_set_caller($1, $2, $3, $4, $5)', contextOf(ctx.emp))).rejects.toMatchObject(DENIED);
+    await expect(post(ctx.emp, message(await consultation()), db.sys)).rejects.toMatchObject(DENIED);
+  });
+});

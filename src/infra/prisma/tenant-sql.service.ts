@@ -3,18 +3,26 @@ import pg from 'pg';
 import { RequestContext } from '../../common/context/request-context.service.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { closeStep } from '../lifecycle/shutdown.js';
-import { callerContextValues, SET_CALLER_CONTEXT } from './caller-context.js';
+import { callerContextValues } from './caller-context.js';
 import { POOL_WAIT_MS } from './prisma.service.js';
 import { TenantPrisma } from './tenant-prisma.service.js';
 
 /**
- * The realtime hot path's database access (issue 7): ONE explicit SQL statement as the current caller, on
- * a plain node-postgres connection of the app role (huntzen_app, under RLS), in its own transaction:
- * BEGIN, the caller's context (transaction-local, as TenantPrisma sets it), the statement, COMMIT.
- * Measured on this machine, a Prisma query costs 2–6 ms of CPU (query compilation, the engine protocol)
- * against a fraction of a millisecond here, and a chat message must cost well under one. Everything else
- * goes through TenantPrisma. Fail closed: no caller, no query. Inside an HTTP request, the request's
- * transaction is committed first (`release`), so a request never holds two connections at once.
+ * The SQL functions of the realtime hot path. Each is SECURITY INVOKER, takes the caller's context as its
+ * first five parameters and hands it to app_set_caller() before anything else (migration
+ * 20261130000200_chat_one_round_trip), so RLS decides as for any statement of the caller.
+ */
+export type HotFunction = 'chat_post_message';
+
+/**
+ * The realtime hot path's database access (issue 7): ONE round trip per operation, as the current caller, on
+ * a plain node-postgres connection of the app role (huntzen_app, under RLS): `SELECT fn(context…, args…)` in
+ * autocommit, so the context (transaction-local) ends with the statement's own transaction. Prepared once per
+ * connection (named statement). Measured on this machine, a Prisma query costs 2–6 ms of CPU and the earlier
+ * BEGIN/context/statement/COMMIT four round trips, each a chance to wait for a CPU; a chat message must cost
+ * well under a millisecond. Everything else goes through TenantPrisma. Fail closed: no caller, no query.
+ * Inside an HTTP request, the request's transaction is committed first (`release`), so a request never holds
+ * two connections at once.
  */
 @Injectable()
 export class TenantSql implements OnApplicationShutdown {
@@ -30,24 +38,14 @@ export class TenantSql implements OnApplicationShutdown {
     this.pool.on('error', () => undefined);
   }
 
-  async query<T extends object>(text: string, values: unknown[]): Promise<T[]> {
+  /** `fn(caller context, ...args)`: its single result. */
+  async call<T>(fn: HotFunction, args: unknown[]): Promise<T> {
     const id = this.ctx.requireIdentity;
     await this.tenant.release();
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      await client.query(SET_CALLER_CONTEXT, callerContextValues(id));
-      const { rows } = await client.query<T>(text, values);
-      await client.query('COMMIT');
-      return rows;
-    } catch (e) {
-      await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
-      throw e;
-    } finally {
-      // a connection whose rollback failed is discarded, never handed to the next caller
-      client.release(broken);
-    }
+    const values = [...callerContextValues(id), ...args];
+    const params = values.map((_, i) => `$${i + 1}`).join(', ');
+    const { rows } = await this.pool.query<{ result: T }>({ name: fn, text: `SELECT ${fn}(${params}) AS result`, values });
+    return rows[0].result;
   }
 
   async onApplicationShutdown(): Promise<void> {

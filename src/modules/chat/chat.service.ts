@@ -168,17 +168,14 @@ export class ChatService {
 
   /**
    * The one INSERT of a message, as the caller under RLS (the insert policy checks sender, participation
-   * and status), through TenantSql: the hot path of the chat. Returns the database's creation time.
+   * and status), in one round trip (TenantSql, chat_post_message): the hot path of the chat. Returns the
+   * database's creation time.
    */
   private async insert(m: Message): Promise<Date> {
-    const [row] = await this.sql.query<{ created_at: Date }>(
-      `INSERT INTO messages (id, consultation_id, sender_id, sender_role, encrypted_content, iv, auth_tag, encrypted_dek, dek_iv, dek_auth_tag,
-         key_version, message_type, attachment_url, attachment_name, attachment_type, attachment_size)
-       VALUES ($1, $2, $3, $4::"Role", $5, $6, $7, $8, $9, $10, $11, $12::"MessageType", $13, $14, $15, $16)
-       RETURNING created_at`,
-      [m.id, m.consultationId, m.senderId, m.senderRole, m.encryptedContent, m.iv, m.authTag, m.encryptedDek, m.dekIv, m.dekAuthTag, m.keyVersion, m.messageType, m.attachmentUrl, m.attachmentName, m.attachmentType, m.attachmentSize],
-    );
-    return row.created_at;
+    return this.sql.call<Date>('chat_post_message', [
+      m.id, m.consultationId, m.senderId, m.senderRole, m.encryptedContent, m.iv, m.authTag, m.encryptedDek, m.dekIv, m.dekAuthTag,
+      m.keyVersion, m.messageType, m.attachmentUrl, m.attachmentName, m.attachmentType, m.attachmentSize,
+    ]);
   }
 
   /** CH3 / W5: the recipient only; broadcasts `chat:message:read`. Idempotent. */
