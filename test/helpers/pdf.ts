@@ -12,8 +12,13 @@ const winAnsi = { decode: (b: Buffer) => [...b].map((c) => (c >= 0x80 && c <= 0x
 export function pdfText(pdf: Buffer): string {
   const raw = pdf.toString('latin1');
   const lines: string[] = [];
-  for (const m of raw.matchAll(/<<([^]*?)>>\s*stream\r?\n([^]*?)\r?\nendstream/g)) {
-    const data = Buffer.from(m[2], 'latin1');
+  // a stream's bytes are exactly /Length long: compressed data may itself end with "\r" (or hold "endstream"),
+  // so cutting at the next "endstream" loses a byte once in a while (the date in the text changes the bytes)
+  for (const m of raw.matchAll(/<<([^]*?)>>\s*stream\r?\n/g)) {
+    const length = /\/Length (\d+)/.exec(m[1]);
+    if (!length) continue;
+    const start = m.index! + m[0].length;
+    const data = Buffer.from(raw.slice(start, start + Number(length[1])), 'latin1');
     let content: string;
     try {
       content = (m[1].includes('/FlateDecode') ? inflateSync(data) : data).toString('latin1');
