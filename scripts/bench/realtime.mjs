@@ -57,7 +57,7 @@ async function seedConsultations(systemUrl, fixtures, n) {
 function startApi({ port, wsPort, urls, redisUrl, prefix, secrets }) {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_REALTIME_LOGS ? 'inherit' : 'ignore', 'inherit'],
     env: {
       ...process.env,
       NODE_ENV: 'development',

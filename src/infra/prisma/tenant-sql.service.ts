@@ -44,8 +44,19 @@ export class TenantSql implements OnApplicationShutdown {
     await this.tenant.release();
     const values = [...callerContextValues(id), ...args];
     const params = values.map((_, i) => `$${i + 1}`).join(', ');
-    const { rows } = await this.pool.query<{ result: T }>({ name: fn, text: `SELECT ${fn}(${params}) AS result`, values });
-    return rows[0].result;
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      const { rows } = await client.query<{ result: T }>({ name: fn, text: `SELECT ${fn}(${params}) AS result`, values });
+      return rows[0].result;
+    } catch (e) {
+      // a refusal (RLS, a constraint) leaves the connection as good as before; anything else (the connection
+      // lost) discards it, never handed to the next caller (pool.query would discard it for any error)
+      if (!(e instanceof pg.DatabaseError)) broken = e as Error;
+      throw e;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
