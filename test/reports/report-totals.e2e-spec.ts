@@ -70,7 +70,7 @@ describe('R1 totals kept by the database (headcounts, per-department sums refres
   }
 
   /** Every department spelling and the whole company: the new totals equal the per-employee computation. */
-  async function expectSame(label: string, from = '2025-01-01', to = '2026-01-01') {
+  async function expectSame(label: string, from = '2023-01-01', to = '2024-01-01') {
     for (const department of [null, 'Ventes', 'VENTES', 'support', 'Juridique']) {
       const { fast, slow, size } = await both(acme.id, from, to, department);
       expect({ label, department, ...fast }).toEqual({ label, department, ...slow });
@@ -78,12 +78,12 @@ describe('R1 totals kept by the database (headcounts, per-department sums refres
     }
   }
 
-  /** An employee of acme in `department` with `n` counted consultations of 45 min in January 2025. */
+  /** An employee of acme in `department` with `n` counted consultations of 45 min in March 2023. */
   async function employee(department: string | null, n = 0): Promise<TestUser> {
     const u = await createUser(t.db, Role.EMPLOYEE, { company: acme });
     await t.db.employee.update({ where: { id: u.employeeId! }, data: { department } });
     for (let i = 0; i < n; i++) {
-      const start = new Date(`2025-01-${String(6 + i).padStart(2, '0')}T09:00:00Z`);
+      const start = new Date(`2023-03-${String(6 + i).padStart(2, '0')}T09:00:00Z`);
       const c = await insertConsultation(t.db, u, practitioner, { start, status: ConsultationStatus.COMPLETED, startedAt: start, endedAt: new Date(start.getTime() + 45 * MIN) });
       await t.db.consultation.update({ where: { id: c.id }, data: { billingStatus: 'VALIDATED', isBillable: true } });
     }
@@ -114,7 +114,7 @@ describe('R1 totals kept by the database (headcounts, per-department sums refres
 
   it('the same four numbers as the employee-by-employee computation, through every kind of change', async () => {
     await expectSame('initial');
-    await expectSame('one month', '2025-01-01', '2025-02-01');
+    await expectSame('one month', '2023-03-01', '2023-04-01');
     await expectSame('no consultation in the period', '2024-01-01', '2024-02-01');
 
     // live at once (no refresh): deactivation, reactivation, erasure of accounts without consultations
@@ -147,6 +147,15 @@ describe('R1 totals kept by the database (headcounts, per-department sums refres
       [acme.id, Date.now()],
     );
     await expectSame('bulk insert');
+    // R1's page with a department walks the department's own index: the same rows in the same order
+    for (const department of ['VENTES', 'support', 'Juridique']) {
+      const all = await rows(ctx(rh), `SELECT * FROM report_employee_usage($1::uuid, '2023-01-01', '2024-01-01', $2, NULL) ORDER BY last_name, first_name, employee_id`, [acme.id, department]);
+      expect(all.length).toBeGreaterThan(3);
+      for (const [limit, offset] of [[5, 0], [4, 3], [100, 0]]) {
+        const page = await rows(ctx(rh), `SELECT * FROM report_employee_usage_page($1::uuid, '2023-01-01', '2024-01-01', $2, $3, $4)`, [acme.id, department, limit, offset]);
+        expect({ department, limit, offset, page }).toEqual({ department, limit, offset, page: all.slice(offset, offset + limit) });
+      }
+    }
 
     // the sums exclude an account erased since the last refresh once the views are refreshed (the erasure job asks for it)
     await t.db.user.update({ where: { id: staff[1].id }, data: { deletedAt: new Date(), isActive: false } });
@@ -214,14 +223,14 @@ describe('R1 totals kept by the database (headcounts, per-department sums refres
 
   it('the threshold applies to the new totals, live: one deactivation below 10 withholds them at once', async () => {
     const dept = 'ventes';
-    const active = async () => (await both(acme.id, '2025-01-01', '2026-01-01', dept)).fast.active_count;
+    const active = async () => (await both(acme.id, '2023-01-01', '2024-01-01', dept)).fast.active_count;
     // bring the department to exactly 10 active accounts
     let n = await active();
     while (n < 10) {
       await employee('Ventes');
       n = await active();
     }
-    const extra = (await rows<{ employee_id: string; is_active: boolean }>(ctx(rh), `SELECT employee_id, is_active FROM report_employee_usage($1::uuid, '2025-01-01', '2026-01-01', $2, NULL)`, [acme.id, dept]))
+    const extra = (await rows<{ employee_id: string; is_active: boolean }>(ctx(rh), `SELECT employee_id, is_active FROM report_employee_usage($1::uuid, '2023-01-01', '2024-01-01', $2, NULL)`, [acme.id, dept]))
       .filter((r) => r.is_active)
       .slice(10);
     for (const r of extra) {
@@ -229,17 +238,17 @@ describe('R1 totals kept by the database (headcounts, per-department sums refres
       await t.db.user.update({ where: { id: emp.userId }, data: { isActive: false } });
     }
     expect(await active()).toBe(10);
-    const shown = await call(`/api/reports/employee-usage?period=2025&department=VENTES`, rh);
+    const shown = await call(`/api/reports/employee-usage?period=2023&department=VENTES`, rh);
     expect(shown.status).toBe(200);
     expect(shown.body.totals).toHaveProperty('consultationCount');
-    const victim = (await rows<{ employee_id: string; is_active: boolean }>(ctx(rh), `SELECT employee_id, is_active FROM report_employee_usage($1::uuid, '2025-01-01', '2026-01-01', $2, NULL)`, [acme.id, dept])).find((r) => r.is_active)!;
+    const victim = (await rows<{ employee_id: string; is_active: boolean }>(ctx(rh), `SELECT employee_id, is_active FROM report_employee_usage($1::uuid, '2023-01-01', '2024-01-01', $2, NULL)`, [acme.id, dept])).find((r) => r.is_active)!;
     const victimUser = (await t.db.employee.findUniqueOrThrow({ where: { id: victim.employee_id }, select: { userId: true } })).userId;
     await t.db.user.update({ where: { id: victimUser }, data: { isActive: false } });
-    const hidden = await call(`/api/reports/employee-usage?period=2025&department=Ventes`, rh);
+    const hidden = await call(`/api/reports/employee-usage?period=2023&department=Ventes`, rh);
     expect(hidden.body.totals).toEqual(WITHHELD);
     expect(JSON.stringify(hidden.body.totals)).not.toMatch(/consultationCount|employeeCount/);
     await t.db.user.update({ where: { id: victimUser }, data: { isActive: true } });
-    expect((await call(`/api/reports/employee-usage?period=2025&department=ventes`, rh)).body.totals).toHaveProperty('consultationCount');
+    expect((await call(`/api/reports/employee-usage?period=2023&department=ventes`, rh)).body.totals).toHaveProperty('consultationCount');
     // an unknown department is still a 400 with its field, whatever the spelling of a known one
     const unknown = await call('/api/reports/employee-usage?department=Inconnu', rh);
     expect(unknown.status).toBe(400);
@@ -268,17 +277,17 @@ describe('R1 totals kept by the database (headcounts, per-department sums refres
 
     it('HR of another company, an employee, a practitioner and no context get nothing from the functions', async () => {
       const totals = 'SELECT * FROM report_employee_usage_totals($1::uuid, $2::date, $3::date, NULL)';
-      expect(await rows(ctx(rh), totals, [acme.id, '2025-01-01', '2026-01-01'])).toHaveLength(1);
-      expect((await rows(ctx(admin), totals, [acme.id, '2025-01-01', '2026-01-01']))[0]).toMatchObject({ employee_count: expect.any(Number) });
+      expect(await rows(ctx(rh), totals, [acme.id, '2023-01-01', '2024-01-01'])).toHaveLength(1);
+      expect((await rows(ctx(admin), totals, [acme.id, '2023-01-01', '2024-01-01']))[0]).toMatchObject({ employee_count: expect.any(Number) });
       for (const c of [ctx(rhOther), ctx(staff[2]), ctx(practitioner), null]) {
-        expect(await rows(c, totals, [acme.id, '2025-01-01', '2026-01-01'])).toEqual([]);
+        expect(await rows(c, totals, [acme.id, '2023-01-01', '2024-01-01'])).toEqual([]);
         expect(await rows(c, 'SELECT report_company_size($1::uuid, NULL) AS n', [acme.id])).toEqual([{ n: 0 }]);
         expect(await rows(c, 'SELECT report_company_department($1::uuid, $2) AS d', [acme.id, 'Ventes'])).toEqual([{ d: null }]);
       }
       expect(await rows(ctx(rh), 'SELECT report_company_department($1::uuid, $2) AS d', [acme.id, 'vEnTeS'])).toEqual([{ d: expect.stringMatching(/^(Ventes|VENTES|ventes)$/) }]);
       expect(await rows(ctx(rh), 'SELECT report_company_department($1::uuid, $2) AS d', [other.id, 'Ventes'])).toEqual([{ d: null }]);
       // HR of the other company: its own company only
-      expect(await rows(ctx(rhOther), totals, [other.id, '2025-01-01', '2026-01-01'])).toEqual([
+      expect(await rows(ctx(rhOther), totals, [other.id, '2023-01-01', '2024-01-01'])).toEqual([
         { employee_count: 2, active_count: 2, consultation_count: 0, total_duration_seconds: '0' },
       ]);
     });
