@@ -147,7 +147,7 @@ describe('R1 totals kept by the database (headcounts, per-department sums refres
       [acme.id, Date.now()],
     );
     await expectSame('bulk insert');
-    // R1's page with a department walks the department's own index: the same rows in the same order
+    // R1's page with a department: the same rows in the same order as the full function
     for (const department of ['VENTES', 'support', 'Juridique']) {
       const all = await rows(ctx(rh), `SELECT * FROM report_employee_usage($1::uuid, '2023-01-01', '2024-01-01', $2, NULL) ORDER BY last_name, first_name, employee_id`, [acme.id, department]);
       expect(all.length).toBeGreaterThan(3);

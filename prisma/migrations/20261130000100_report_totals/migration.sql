@@ -14,7 +14,7 @@
 --    erasure count for the sums as of the last refresh (the headcounts stay live; the erasure job asks for
 --    a refresh).
 -- report_company_size() (R3/X7: stream or job?) reads the headcounts too, and the department check of the
--- reports uses an index instead of listing the company's departments.
+-- reports asks them whether the department exists instead of listing the company's departments.
 
 -- ───────────────────────────── owner-only policies (gated, as in 20261129002300) ─────────────────────────────
 CREATE POLICY users_stats_refresh ON users FOR SELECT TO CURRENT_USER
@@ -23,10 +23,6 @@ CREATE POLICY employees_definer_headcount ON employees FOR SELECT TO CURRENT_USE
   USING (current_setting('app.definer', true) = 'headcount');
 CREATE POLICY users_definer_headcount ON users FOR SELECT TO CURRENT_USER
   USING (current_setting('app.definer', true) = 'headcount');
-
--- a department's employees in report order (R1 with a department: the page walks only them), and the
--- department check of the reports (case-insensitive, as the filter)
-CREATE INDEX employees_company_department_report_order_idx ON employees (company_id, lower(department), last_name, first_name, id);
 
 -- ───────────────────────────── live headcounts ─────────────────────────────
 -- department_key: lower(department), '' with has_department = false when the employee has none (a plain
@@ -244,7 +240,10 @@ END
 $$;
 
 -- The department as one of the company's employee records spells it (case-insensitive match, erased
--- accounts' records included, as report_company_departments()), or NULL: "unknown department".
+-- accounts' records included, as report_company_departments()), or NULL: "unknown department". Whether the
+-- department exists comes from the headcounts (by key); only then are the employees read, up to the first
+-- record of it. (No index can serve lower(department) here: under the owner's FORCE RLS a condition with a
+-- function that is not leakproof is evaluated after the policies, never as an index condition.)
 CREATE OR REPLACE FUNCTION report_company_department(p_company_id uuid, p_department text) RETURNS text
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
 DECLARE
@@ -255,60 +254,14 @@ BEGIN
     RETURN NULL;
   END IF;
   PERFORM set_config('app.definer', 'reports', true);
-  SELECT e.department INTO d FROM employees e
-   WHERE e.company_id = p_company_id AND lower(e.department) = lower(p_department) LIMIT 1;
+  IF EXISTS (SELECT 1 FROM report_headcounts x
+              WHERE x.company_id = p_company_id AND x.has_department AND x.department_key = lower(p_department) AND x.row_count > 0) THEN
+    SELECT e.department INTO d FROM employees e
+     WHERE e.company_id = p_company_id AND lower(e.department) = lower(p_department) LIMIT 1;
+  END IF;
   PERFORM set_config('app.definer', prev_definer, true);
   RETURN d;
 END
 $$;
 REVOKE ALL ON FUNCTION report_company_department(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION report_company_department(uuid, text) TO huntzen_app;
-
--- R1's page with a department: the same rows, walked through the department's own index in report order
--- (before: the whole company in name order, filtered, about 40 employees read per row shown). plpgsql plans
--- each branch on its own, so each one keeps a plan that fits it.
-CREATE OR REPLACE FUNCTION report_employee_usage_page(p_company_id uuid, p_from date, p_to date, p_department text,
-                                                      p_limit integer, p_offset integer)
-  RETURNS TABLE (employee_id uuid, first_name text, last_name text, department text, is_active boolean,
-                 consultation_count integer, total_duration_seconds bigint)
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
-#variable_conflict use_column
-DECLARE
-  prev_definer text := COALESCE(current_setting('app.definer', true), '');
-BEGIN
-  IF NOT COALESCE(report_company_allowed(p_company_id), false) THEN
-    RETURN;
-  END IF;
-  PERFORM set_config('app.definer', 'reports', true);
-  IF p_department IS NULL THEN
-    RETURN QUERY
-      SELECT e.id, e.first_name, e.last_name, e.department, (u.is_active AND u.deleted_at IS NULL),
-             COALESCE(s.consultation_count, 0)::integer, COALESCE(s.total_duration_seconds, 0)::bigint
-      FROM employees e
-      JOIN LATERAL (SELECT u.is_active, u.deleted_at FROM users u WHERE u.id = e.user_id OFFSET 0) u ON true
-      LEFT JOIN LATERAL (SELECT sum(v.consultation_count) AS consultation_count,
-                                sum(v.total_duration_seconds) AS total_duration_seconds
-                         FROM employee_usage_stats v
-                         WHERE v.employee_id = e.id AND v.company_id = p_company_id
-                           AND v.period >= p_from AND v.period < p_to) s ON true
-      WHERE e.company_id = p_company_id AND u.deleted_at IS NULL
-      ORDER BY e.last_name, e.first_name, e.id
-      LIMIT GREATEST(p_limit, 0) OFFSET GREATEST(p_offset, 0);
-  ELSE
-    RETURN QUERY
-      SELECT e.id, e.first_name, e.last_name, e.department, (u.is_active AND u.deleted_at IS NULL),
-             COALESCE(s.consultation_count, 0)::integer, COALESCE(s.total_duration_seconds, 0)::bigint
-      FROM employees e
-      JOIN LATERAL (SELECT u.is_active, u.deleted_at FROM users u WHERE u.id = e.user_id OFFSET 0) u ON true
-      LEFT JOIN LATERAL (SELECT sum(v.consultation_count) AS consultation_count,
-                                sum(v.total_duration_seconds) AS total_duration_seconds
-                         FROM employee_usage_stats v
-                         WHERE v.employee_id = e.id AND v.company_id = p_company_id
-                           AND v.period >= p_from AND v.period < p_to) s ON true
-      WHERE e.company_id = p_company_id AND lower(e.department) = lower(p_department) AND u.deleted_at IS NULL
-      ORDER BY lower(e.department), e.last_name, e.first_name, e.id
-      LIMIT GREATEST(p_limit, 0) OFFSET GREATEST(p_offset, 0);
-  END IF;
-  PERFORM set_config('app.definer', prev_definer, true);
-END
-$$;

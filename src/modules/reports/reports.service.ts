@@ -93,7 +93,7 @@ export class ReportsService {
     return co;
   }
 
-  /** The department as stored (case-insensitive match, through an index), or 400 UNKNOWN_DEPARTMENT. */
+  /** The department as stored (case-insensitive match; existence from the headcounts), or 400 UNKNOWN_DEPARTMENT. */
   async department(companyId: string, requested?: string): Promise<string | null> {
     if (!requested) return null;
     const [row] = await this.tenant.queryRaw<{ department: string | null }[]>(Prisma.sql`SELECT report_company_department(${companyId}::uuid, ${requested}::text) AS department`);
