@@ -39,13 +39,16 @@ CREATE TABLE report_headcounts (
 ALTER TABLE report_headcounts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE report_headcounts FORCE ROW LEVEL SECURITY;
 -- No policy for anyone but the owner, and the owner only inside the functions below: the app role has no
--- privilege on the table at all (it reads four numbers through report_employee_usage_totals()).
+-- privilege on the table at all (it reads four numbers through report_employee_usage_totals()); the system
+-- role may read it (backups), never write it.
 CREATE POLICY report_headcounts_definer_read ON report_headcounts FOR SELECT TO CURRENT_USER
   USING (current_setting('app.definer', true) IN ('reports', 'headcount'));
 CREATE POLICY report_headcounts_definer_write ON report_headcounts FOR ALL TO CURRENT_USER
   USING (current_setting('app.definer', true) = 'headcount')
   WITH CHECK (current_setting('app.definer', true) = 'headcount');
 REVOKE ALL ON report_headcounts FROM PUBLIC, huntzen_app, huntzen_system;
+-- the S5 backup dumps every table as the system role (as it reads the views): read only
+GRANT SELECT ON report_headcounts TO huntzen_system;
 
 -- Employees inserted, updated (company, department, account) or deleted: the deltas of the statement,
 -- summed per department, applied in key order (concurrent writers lock the rows in the same order).
