@@ -207,7 +207,7 @@ async function main() {
   // groups (`npm run bench -- http reports realtime`), and within http the scenarios of BENCH_ONLY
   const results = [];
   if (wants('http')) for (const [key, name, opts] of scenarios) if (wanted(key)) results.push(await run(autocannon, name, opts));
-  if (wants('reports') && !process.env.BENCH_SKIP_REPORTS) results.push(...(await (await import('./bench/reports.mjs')).benchReports({ base, systemUrl: urls.systemUrl, ownerUrl: urls.ownerUrl, apiPid: api.pid, run, autocannon, tokenFor })).results);
+  if (wants('reports') && !process.env.BENCH_SKIP_REPORTS) results.push(...(await (await import('./bench/reports.mjs')).benchReports({ base, systemUrl: urls.systemUrl, ownerUrl: urls.ownerUrl, adminUrl: services.pgAdminUrl, dbName, apiPid: api.pid, run, autocannon, tokenFor, connections: CONNECTIONS })).results);
   const baseline = results[0];
   for (const r of results) r.vsHealth = wants('http') ? +(r.requestsPerSec / baseline.requestsPerSec).toFixed(2) : null;
 

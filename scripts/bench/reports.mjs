@@ -97,9 +97,82 @@ export async function generateUsage(client, { rows = ROWS, employees = USAGE_EMP
     await client.query('SELECT refresh_employee_stats()');
     await client.query('SELECT refresh_practitioner_stats()');
   });
-  await analyze('ANALYZE employee_usage_stats, practitioner_billing_stats');
+  await analyze('ANALYZE employee_usage_stats, employee_usage_totals, practitioner_billing_stats, report_headcounts');
   return { usage, generateMs, refreshMs: refresh.ms };
 }
+
+/** The statement ReportsService.employeeUsage() sends for R1 (keep the two in step). */
+const R1_SQL = `SELECT report_company_department($1::uuid, $4::text) AS department,
+       t.employee_count, t.active_count, t.consultation_count, t.total_duration_seconds,
+       (SELECT json_agg(p ORDER BY p.ordinality)
+          FROM report_employee_usage_page($1::uuid, $2::date, $3::date, $4::text, $5::integer, $6::integer) WITH ORDINALITY AS p) AS rows
+  FROM report_employee_usage_totals($1::uuid, $2::date, $3::date, $4::text) AS t`;
+
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of R1 as huntzen_app with the HR caller's context, the statements inside the
+ * SECURITY DEFINER functions included (auto_explain, nested statements, sent to this client as LOG
+ * messages: loading it takes a superuser, who then becomes huntzen_app with SET ROLE). Pages 1 and 50,
+ * with and without a department; printed and written to bench-results/reports-explain.txt.
+ */
+export async function explainR1(adminUrl, dbName, rh) {
+  const { default: pg } = await import('pg');
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const c = new pg.Client({ connectionString: url.toString() });
+  await c.connect();
+  const logs = [];
+  c.on('notice', (n) => logs.push(n.message));
+  const out = [];
+  try {
+    await c.query("LOAD 'auto_explain'");
+    await c.query(`SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; SET auto_explain.log_buffers = on;
+                   SET auto_explain.log_nested_statements = on; SET auto_explain.log_timing = on; SET client_min_messages = log`);
+    await c.query('SET ROLE huntzen_app');
+    const cases = [
+      ['page 1, whole company', null, 20, 0],
+      ['page 50, whole company', null, 20, 980],
+      ['page 1, department "service 7"', 'service 7', 20, 0],
+    ];
+    const context = `SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true), set_config('app.company_id', $3, true),
+                            set_config('app.employee_id', '', true), set_config('app.practitioner_id', '', true)`;
+    const explain = async (text, params) => {
+      await c.query('BEGIN');
+      await c.query(context, [rh.id, 'ADMIN_RH', rh.companyId]);
+      const plan = await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params);
+      await c.query('COMMIT');
+      return plan.rows.map((r) => r['QUERY PLAN']);
+    };
+    const nested = (on) => c.query(`RESET ROLE; SET auto_explain.log_min_duration = ${on ? 0 : -1}; SET ROLE huntzen_app`);
+    for (const [label, dept, limit, offset] of cases) {
+      const params = [rh.companyId, '2025-06-01', '2025-07-01', dept, limit, offset];
+      // timing without auto_explain (its logging costs milliseconds), warm: the third of three runs
+      await nested(false);
+      let timed;
+      for (let i = 0; i < 3; i++) timed = await explain(R1_SQL, params);
+      // the same with the statements inside the functions
+      await nested(true);
+      logs.length = 0;
+      await explain(R1_SQL, params);
+      const inner = logs.filter((l) => !/set_config\(/.test(l) && !/EXPLAIN \(ANALYZE/.test(l));
+      out.push(`──── R1 ${label} (as huntzen_app, HR context; warm) ────`, ...timed);
+      out.push('  ── statements inside the functions (auto_explain, separate run) ──', ...inner.map((l) => l.replace(/^/gm, '  ')));
+    }
+    // for comparison: one pass over the company's employees, as the totals did before (report_employee_usage)
+    await nested(false);
+    let pass;
+    for (let i = 0; i < 2; i++) pass = await explain(`SELECT count(*), sum(consultation_count) FROM report_employee_usage($1::uuid, '2025-06-01', '2025-07-01', NULL, NULL)`, [rh.companyId]);
+    out.push('──── for comparison: a pass over the company (report_employee_usage, what the totals did per request) ────', ...pass);
+  } finally {
+    await c.end();
+  }
+  const text = out.join('\n');
+  const dir = new URL('../../bench-results/', import.meta.url);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(new URL('reports-explain.txt', dir), `${text}\n`);
+  say(`EXPLAIN of R1 as huntzen_app, full plans in bench-results/reports-explain.txt:\n${out.filter((l) => /^────|^Execution Time/.test(l)).join('\n')}`);
+}
+
+const pick = (r) => ({ requestsPerSec: r.requestsPerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, non2xx: r.non2xx });
 
 function memOf(pid) {
   const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -107,7 +180,7 @@ function memOf(pid) {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
-export async function benchReports({ base, systemUrl, ownerUrl, apiPid, run, autocannon, tokenFor }) {
+export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName, apiPid, run, autocannon, tokenFor, connections }) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: systemUrl });
   await client.connect();
@@ -124,6 +197,7 @@ export async function benchReports({ base, systemUrl, ownerUrl, apiPid, run, aut
     const { usage, generateMs, refreshMs } = await generateUsage(client, { analyze });
     figures.generateConsultationsMs = generateMs;
     figures.refreshMs = refreshMs;
+    if (adminUrl && !process.env.BENCH_REPORT_SKIP_EXPLAIN) await explainR1(adminUrl, dbName, usage.rh);
     const rhUsage = { authorization: `Bearer ${tokenFor(usage.rh)}` };
     let page = 0;
     const r1 = await run(autocannon, `GET /api/reports/employee-usage (R1, ${ROWS} consultations, ${USAGE_EMPLOYEES} employees, pages of 20)`, {
@@ -139,7 +213,8 @@ export async function benchReports({ base, systemUrl, ownerUrl, apiPid, run, aut
       requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/reports/employee-usage?period=2025-06&limit=20&page=${(page++ % 50) + 1}`, headers: rhUsage }) }],
     });
     results.push(r1Alone);
-    say(`R1: ${r1.requestsPerSec} req/s, p50 ${r1.p50Ms} ms, p99 ${r1.p99Ms} ms at the bench's connections; one connection: p50 ${r1Alone.p50Ms} ms, p99 ${r1Alone.p99Ms} ms (goal p99 < 50 ms)`);
+    figures.r1 = { connections, ...pick(r1), oneConnection: pick(r1Alone) };
+    say(`R1: ${r1.requestsPerSec} req/s, p50 ${r1.p50Ms} ms, p99 ${r1.p99Ms} ms at ${connections ?? 'the bench\'s'} connections; one connection: ${r1Alone.requestsPerSec} req/s, p50 ${r1Alone.p50Ms} ms, p99 ${r1Alone.p99Ms} ms (goal p99 < 50 ms, judged at one connection: see README)`);
 
     // ── R3 CSV of ROWS employees, streamed; the api's peak RSS from the kernel (VmHWM) ──
     // BENCH_REPORT_SKIP_EXPORT=1: R1 only

@@ -1,5 +1,7 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditAction } from '@prisma/client';
+import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { NO_PASSWORD_HASH } from '../../common/security/password.js';
 import { MailService } from '../../infra/mail/mail.service.js';
@@ -8,6 +10,9 @@ import { SystemPrismaService } from '../../infra/prisma/prisma.service.js';
 import { RealtimePublisher } from '../../infra/realtime/realtime-publisher.service.js';
 import { StorageService } from '../../infra/storage/storage.service.js';
 import { SessionService } from '../auth/session.service.js';
+import { AppConfig } from '../../config/app-config.service.js';
+import { QUEUE } from '../../infra/queue/queues.js';
+import { enqueueDebouncedRefresh } from '../reports/stats-refresh.js';
 
 const BATCH = 20;
 /** SPEC §6.8: the anonymised employee of kept consultations. */
@@ -48,6 +53,8 @@ export class ErasureService {
     private readonly storage: StorageService,
     private readonly mail: MailService,
     private readonly subjects: SubjectKeys,
+    private readonly config: AppConfig,
+    @InjectQueue(QUEUE.reports) private readonly reportsQueue: Queue,
   ) {}
 
   async processDue(now = new Date()): Promise<ErasureRun> {
@@ -77,6 +84,13 @@ export class ErasureService {
       }
     }
     if (erased.length || expired) this.logger.log({ message: 'deletion requests processed', erased: erased.length, expired });
+    // the reports' per-department sums exclude erased accounts as of the last refresh: ask for one now
+    // (debounced, shared with the other refresh requests); Redis down: the 6-hourly schedule catches up
+    if (erased.length) {
+      await enqueueDebouncedRefresh(this.reportsQueue, this.config.get('STATS_REFRESH_DEBOUNCE_MS'), 'account-erased').catch((e: Error) =>
+        this.logger.warn({ message: 'counter refresh after erasure not queued', error: e.name }),
+      );
+    }
     return { erased, expired };
   }
 

@@ -36,6 +36,13 @@ interface UsageRow {
   total_duration_seconds: bigint | number;
 }
 
+interface UsageTotals {
+  employee_count: number;
+  active_count: number;
+  consultation_count: number;
+  total_duration_seconds: bigint | number | null;
+}
+
 interface GroupRow {
   department: string | null;
   employee_count: number;
@@ -86,32 +93,36 @@ export class ReportsService {
     return co;
   }
 
-  /** The department as stored (case-insensitive match), or 400 UNKNOWN_DEPARTMENT. */
+  /** The department as stored (case-insensitive match; existence from the headcounts), or 400 UNKNOWN_DEPARTMENT. */
   async department(companyId: string, requested?: string): Promise<string | null> {
     if (!requested) return null;
-    const rows = await this.tenant.queryRaw<{ department: string }[]>(Prisma.sql`SELECT department FROM report_company_departments(${companyId}::uuid)`);
-    const found = rows.find((r) => r.department.toLowerCase() === requested.toLowerCase());
-    if (!found) throw AppException.badRequest(ErrorCode.UNKNOWN_DEPARTMENT, 'Département inconnu', [{ field: 'department', message: 'aucun salarié de l’entreprise dans ce département' }]);
-    return found.department;
+    const [row] = await this.tenant.queryRaw<{ department: string | null }[]>(Prisma.sql`SELECT report_company_department(${companyId}::uuid, ${requested}::text) AS department`);
+    if (!row?.department) throw unknownDepartment();
+    return row.department;
   }
 
-  /** R1 — per-employee counters of the caller's company, paged, with totals above the threshold only. */
+  /**
+   * R1 — per-employee counters of the caller's company, paged, with totals above the threshold only. One
+   * statement, one round trip: the department check, the totals (headcounts and per-department sums kept
+   * by the database, a few dozen rows whatever the company's size) and the page (its rows only, as JSON).
+   */
   async employeeUsage(me: Identity, q: { period?: string; department?: string; page: number; limit: number }): Promise<EmployeeUsageReportDto> {
     const companyId = me.companyId!;
     const period = parsePeriod(q.period);
-    const department = await this.department(companyId, q.department);
-    // the page and the totals from two functions: a page reads its 20 rows only (report_employee_usage_page)
-    const args = Prisma.sql`${companyId}::uuid, ${period.start}::date, ${period.end}::date, ${department}::text`;
-    const [rows, [totals = { employee_count: 0, active_count: 0, consultation_count: 0, total_duration_seconds: 0n }]] = await Promise.all([
-      this.tenant.queryRaw<UsageRow[]>(Prisma.sql`SELECT * FROM report_employee_usage_page(${args}, ${q.limit}::integer, ${(q.page - 1) * q.limit}::integer)`),
-      this.tenant.queryRaw<{ employee_count: number; active_count: number; consultation_count: number; total_duration_seconds: bigint | null }[]>(
-        Prisma.sql`SELECT * FROM report_employee_usage_totals(${args})`,
-      ),
-    ]);
+    const requested = q.department || null;
+    const args = Prisma.sql`${companyId}::uuid, ${period.start}::date, ${period.end}::date, ${requested}::text`;
+    const [result] = await this.tenant.queryRaw<(UsageTotals & { department: string | null; rows: UsageRow[] | null })[]>(Prisma.sql`
+      SELECT report_company_department(${companyId}::uuid, ${requested}::text) AS department,
+             t.employee_count, t.active_count, t.consultation_count, t.total_duration_seconds,
+             (SELECT json_agg(p ORDER BY p.ordinality)
+                FROM report_employee_usage_page(${args}, ${q.limit}::integer, ${(q.page - 1) * q.limit}::integer) WITH ORDINALITY AS p) AS rows
+      FROM report_employee_usage_totals(${args}) AS t`);
+    if (requested && !result?.department) throw unknownDepartment();
+    const totals: UsageTotals = result ?? { employee_count: 0, active_count: 0, consultation_count: 0, total_duration_seconds: 0n };
     const seconds = Number(totals.total_duration_seconds ?? 0);
     return {
       period: period.label,
-      employees: rows.map(toUsageRow),
+      employees: (result?.rows ?? []).map(toUsageRow),
       ...pageInfo(totals.employee_count, q),
       totals: unlessSmall(totals.active_count, this.minGroup, () => ({
         employeeCount: totals.employee_count,
@@ -337,6 +348,10 @@ export function parisInstant(day: string): Date {
   const local = new Date(utc.toLocaleString('en-US', { timeZone: REPORT_TIME_ZONE }));
   const offset = local.getTime() - new Date(utc.toLocaleString('en-US', { timeZone: 'UTC' })).getTime();
   return new Date(utc.getTime() - offset);
+}
+
+function unknownDepartment(): AppException {
+  return AppException.badRequest(ErrorCode.UNKNOWN_DEPARTMENT, 'Département inconnu', [{ field: 'department', message: 'aucun salarié de l’entreprise dans ce département' }]);
 }
 
 function toUsageRow(r: UsageRow) {

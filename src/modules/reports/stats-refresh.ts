@@ -7,7 +7,7 @@ export const STATS_REFRESH_SCHEDULER = 'stats-refresh-every-6h';
 /** Every refresh request shares this deduplication id, so refreshes never pile up. */
 const DEDUP_ID = 'stats-refresh';
 
-export type StatsRefreshReason = 'schedule' | 'on-demand' | 'consultation-ended';
+export type StatsRefreshReason = 'schedule' | 'on-demand' | 'consultation-ended' | 'account-erased';
 
 export interface StatsRefreshJob {
   reason: StatsRefreshReason;
