@@ -107,6 +107,32 @@ function memOf(pid) {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/**
+ * `BENCH_HEAP_SNAPSHOTS=<dir>`: the api writes a heap snapshot there (SIGUSR2) at each step, for
+ * `node scripts/bench/heap-summary.mjs`. Writing one costs the api time and memory: the RSS figures of
+ * such a run are not the bench's.
+ */
+async function heapSnapshot(apiPid, base, label) {
+  const dir = process.env.BENCH_HEAP_SNAPSHOTS;
+  if (!dir) return;
+  const full = new URL(`../../${dir}/`, import.meta.url);
+  fs.mkdirSync(full, { recursive: true });
+  const list = () => fs.readdirSync(full).filter((f) => f.endsWith('.heapsnapshot'));
+  const had = new Set(list());
+  const mem = memOf(apiPid);
+  process.kill(apiPid, 'SIGUSR2');
+  let file;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 200));
+    file ??= list().find((f) => !had.has(f));
+    // the snapshot is written synchronously on the api's main thread: once /health answers again, it is complete
+    if (file && (await fetch(`${base}/health`).then((r) => r.ok, () => false))) break;
+  }
+  const named = `${label}-${file}`;
+  fs.renameSync(new URL(file, full), new URL(named, full));
+  say(`heap snapshot ${label}: ${dir}/${named} (api RSS ${mb(mem.rss)} MB, VmHWM ${mb(mem.hwm)} MB before it)`);
+}
+
 export async function benchReports({ base, systemUrl, ownerUrl, apiPid, run, autocannon, tokenFor }) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: systemUrl });
@@ -121,6 +147,7 @@ export async function benchReports({ base, systemUrl, ownerUrl, apiPid, run, aut
     // ── R1 over ROWS consultations ──
     const boot = memOf(apiPid);
     figures.apiRssAtStartMb = mb(boot.rss);
+    await heapSnapshot(apiPid, base, '1-after-warm-up');
     const { usage, generateMs, refreshMs } = await generateUsage(client, { analyze });
     figures.generateConsultationsMs = generateMs;
     figures.refreshMs = refreshMs;
@@ -146,6 +173,7 @@ export async function benchReports({ base, systemUrl, ownerUrl, apiPid, run, aut
     if (!process.env.BENCH_REPORT_SKIP_EXPORT) {
       const big = (await timed(`company with ${ROWS} employees`, () => generateCompany(client, 'Bench Export Corp', ROWS))).r;
       await analyze('ANALYZE employees, users');
+      await heapSnapshot(apiPid, base, '2-before-export');
       const before = memOf(apiPid);
       let sampledPeak = before.rss;
       const sampler = setInterval(() => {
@@ -179,6 +207,7 @@ export async function benchReports({ base, systemUrl, ownerUrl, apiPid, run, aut
       const x = figures.export;
       say(`R3 CSV: ${rows} rows, ${mb(bytes)} MiB in ${x.seconds} s = ${x.rowsPerSec} rows/s; api RSS ${x.rssBeforeMb} MB before, ${x.sampledPeakRssMb} MB at most during the export; process peak (VmHWM) ${x.peakRssMb} MB (goal < 150 MB)`);
       if (rows !== ROWS) throw new Error(`R3 export streamed ${rows} rows, expected ${ROWS}`);
+      await heapSnapshot(apiPid, base, '3-after-export');
       results.push({ name: `GET /api/reports/export-employee-usage (R3 CSV, ${rows} rows)`, requestsPerSec: 0, p50Ms: ms, p99Ms: ms, total: 1, non2xx: 0, errors: 0, ok: true, rowsPerSec: x.rowsPerSec, peakRssMb: x.peakRssMb });
     }
   } finally {
