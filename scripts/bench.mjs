@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, apiNodeFlags, ensureDependencies, prisma, runChild, say } from './common.mjs';
+import { ROOT, apiNodeFlags, apiProcessEnv, ensureDependencies, prisma, runChild, say } from './common.mjs';
 import { apiEnv, apiNodeArgs, report, wanted } from './bench/perf.mjs';
 
 const TAG = 'bench';
@@ -154,6 +154,7 @@ async function main() {
       // the global limiter stays on (its Redis round trip is part of the cost) but must not cut the load
       THROTTLE_LIMIT: '100000000',
       ...apiEnv,
+      ...apiProcessEnv(),
     },
   });
   const base = `http://127.0.0.1:${PORT}`;

@@ -32,7 +32,6 @@ import { CallsModule } from './modules/calls/calls.module.js';
 import { PresenceModule } from './modules/presence/presence.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { ReportsModule } from './modules/reports/reports.module.js';
-import { ProcessorsModule } from './worker/processors.module.js';
 import { AdminModule } from './modules/admin/admin.module.js';
 import { AccessLogModule } from './modules/audit/access-log.module.js';
 
@@ -80,7 +79,8 @@ export class AppModule implements NestModule {
         PrivacyModule,
         AdminModule,
         AccessLogModule,
-        ...(options.embeddedWorker ? [ProcessorsModule] : []),
+        // the processors (nodemailer, the backup runner…) are loaded only by the process that runs them
+        ...(options.embeddedWorker ? [import('./worker/processors.module.js').then((m): DynamicModule => ({ module: m.ProcessorsModule }))] : []),
         ...(process.env.BENCH_BASELINE_ROUTE === 'true' && process.env.NODE_ENV !== 'production' ? [BenchBaselineModule] : []), // npm run bench only
       ],
       controllers: [MetricsController],

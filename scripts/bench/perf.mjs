@@ -14,7 +14,11 @@ export const GOALS = [
 /** Extra node flags for the api: `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile there when the api stops. */
 export function apiNodeArgs(root) {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(root, dir)}`] : [];
+  const heap = process.env.BENCH_HEAP_SNAPSHOTS; // heap snapshots on SIGUSR2 (scripts/bench/reports.mjs sends them)
+  return [
+    ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(root, dir)}`] : []),
+    ...(heap ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(root, heap)}`] : []),
+  ];
 }
 
 /** Env for the api: the bench-only baseline route (refused in production by the api itself). */

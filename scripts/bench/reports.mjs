@@ -180,6 +180,43 @@ function memOf(pid) {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/** V8 heap of the api from its Prometheus metrics (prom-client's default Node metrics): used, and old space used. */
+async function heapOf(base, auth) {
+  try {
+    const text = await (await fetch(`${base}/metrics`, { headers: auth })).text();
+    const num = (re) => Number(re.exec(text)?.[1] ?? NaN);
+    return { used: num(/^nodejs_heap_size_used_bytes (\S+)/m), old: num(/^nodejs_heap_space_size_used_bytes\{space="old"\} (\S+)/m), large: num(/^nodejs_heap_space_size_used_bytes\{space="large_object"\} (\S+)/m) };
+  } catch {
+    return { used: NaN, old: NaN, large: NaN };
+  }
+}
+
+/**
+ * `BENCH_HEAP_SNAPSHOTS=<dir>`: the api writes a heap snapshot there (SIGUSR2) at each step, for
+ * `node scripts/bench/heap-summary.mjs`. Writing one costs the api time and memory: the RSS figures of
+ * such a run are not the bench's.
+ */
+async function heapSnapshot(apiPid, base, label) {
+  const dir = process.env.BENCH_HEAP_SNAPSHOTS;
+  if (!dir) return;
+  const full = new URL(`../../${dir}/`, import.meta.url);
+  fs.mkdirSync(full, { recursive: true });
+  const list = () => fs.readdirSync(full).filter((f) => f.endsWith('.heapsnapshot'));
+  const had = new Set(list());
+  const mem = memOf(apiPid);
+  process.kill(apiPid, 'SIGUSR2');
+  let file;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 200));
+    file ??= list().find((f) => !had.has(f));
+    // the snapshot is written synchronously on the api's main thread: once /health answers again, it is complete
+    if (file && (await fetch(`${base}/health`).then((r) => r.ok, () => false))) break;
+  }
+  const named = `${label}-${file}`;
+  fs.renameSync(new URL(file, full), new URL(named, full));
+  say(`heap snapshot ${label}: ${dir}/${named} (api RSS ${mb(mem.rss)} MB, VmHWM ${mb(mem.hwm)} MB before it)`);
+}
+
 export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName, apiPid, run, autocannon, tokenFor, connections }) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: systemUrl });
@@ -194,6 +231,7 @@ export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName
     // ── R1 over ROWS consultations ──
     const boot = memOf(apiPid);
     figures.apiRssAtStartMb = mb(boot.rss);
+    await heapSnapshot(apiPid, base, '1-after-warm-up');
     const { usage, generateMs, refreshMs } = await generateUsage(client, { analyze });
     figures.generateConsultationsMs = generateMs;
     figures.refreshMs = refreshMs;
@@ -221,6 +259,12 @@ export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName
     if (!process.env.BENCH_REPORT_SKIP_EXPORT) {
       const big = (await timed(`company with ${ROWS} employees`, () => generateCompany(client, 'Bench Export Corp', ROWS))).r;
       await analyze('ANALYZE employees, users');
+      await heapSnapshot(apiPid, base, '2-before-export');
+      // the api's V8 heap (a SUPER_ADMIN may read /metrics): before, every second during, after the export
+      const admin = (await client.query(`SELECT id, email FROM users WHERE role = 'SUPER_ADMIN' ORDER BY created_at LIMIT 1`)).rows[0];
+      const adminAuth = { authorization: `Bearer ${tokenFor({ id: admin.id, email: admin.email, role: 'SUPER_ADMIN', companyId: null })}` };
+      const heapBefore = await heapOf(base, adminAuth);
+      let heapPeak = heapBefore.used;
       const before = memOf(apiPid);
       let sampledPeak = before.rss;
       const sampler = setInterval(() => {
@@ -228,6 +272,7 @@ export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName
           sampledPeak = Math.max(sampledPeak, memOf(apiPid).rss);
         } catch {}
       }, 50);
+      const heapSampler = setInterval(() => heapOf(base, adminAuth).then((h) => (heapPeak = Math.max(heapPeak, h.used || 0))), 1000);
       const t0 = Date.now();
       const res = await fetch(`${base}/api/reports/export-employee-usage?period=2025-06`, { headers: { authorization: `Bearer ${tokenFor(big.rh)}` } });
       if (res.status !== 200) throw new Error(`R3 export answered ${res.status}`);
@@ -239,7 +284,9 @@ export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName
       }
       const ms = Date.now() - t0;
       clearInterval(sampler);
+      clearInterval(heapSampler);
       const after = memOf(apiPid);
+      const heapAfter = await heapOf(base, adminAuth);
       const rows = lines - 7; // 5 comment lines, the blank line, the column header
       figures.export = {
         rows,
@@ -250,10 +297,17 @@ export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName
         sampledPeakRssMb: mb(Math.max(sampledPeak, after.rss)),
         // VmHWM: the kernel's high-water mark of the process since it started (R1 and the boot included)
         peakRssMb: mb(after.hwm),
+        heapUsedBeforeMb: mb(heapBefore.used),
+        heapUsedPeakSampledMb: mb(heapPeak),
+        heapUsedAfterMb: mb(heapAfter.used),
+        oldSpaceBeforeMb: mb(heapBefore.old),
+        oldSpaceAfterMb: mb(heapAfter.old),
+        largeObjectSpaceAfterMb: mb(heapAfter.large),
       };
       const x = figures.export;
-      say(`R3 CSV: ${rows} rows, ${mb(bytes)} MiB in ${x.seconds} s = ${x.rowsPerSec} rows/s; api RSS ${x.rssBeforeMb} MB before, ${x.sampledPeakRssMb} MB at most during the export; process peak (VmHWM) ${x.peakRssMb} MB (goal < 150 MB)`);
+      say(`R3 CSV: ${rows} rows, ${mb(bytes)} MiB in ${x.seconds} s = ${x.rowsPerSec} rows/s; api RSS ${x.rssBeforeMb} MB before, ${x.sampledPeakRssMb} MB at most during the export; process peak (VmHWM) ${x.peakRssMb} MB (goal < 150 MB); V8 heap used ${x.heapUsedBeforeMb} MB before, ${x.heapUsedPeakSampledMb} MB at most (sampled every second), ${x.heapUsedAfterMb} MB after (old space ${x.oldSpaceBeforeMb} → ${x.oldSpaceAfterMb} MB, large objects ${x.largeObjectSpaceAfterMb} MB)`);
       if (rows !== ROWS) throw new Error(`R3 export streamed ${rows} rows, expected ${ROWS}`);
+      await heapSnapshot(apiPid, base, '3-after-export');
       results.push({ name: `GET /api/reports/export-employee-usage (R3 CSV, ${rows} rows)`, requestsPerSec: 0, p50Ms: ms, p99Ms: ms, total: 1, non2xx: 0, errors: 0, ok: true, rowsPerSec: x.rowsPerSec, peakRssMb: x.peakRssMb });
     }
   } finally {

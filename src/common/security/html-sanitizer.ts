@@ -1,4 +1,9 @@
-import sanitizeHtml from 'sanitize-html';
+import type sanitizeHtml from 'sanitize-html';
+
+// sanitize-html (with htmlparser2 and postcss, about 1 MB of heap) is loaded on the first article or news
+// written, not at every boot of the api
+let loaded: Promise<typeof sanitizeHtml> | undefined;
+const sanitizer = () => (loaded ??= import('sanitize-html').then((m) => m.default));
 
 /**
  * The HTML subset articles and company news may contain (rich-text editor output): headings,
@@ -21,18 +26,20 @@ const OPTIONS: sanitizeHtml.IOptions = {
   },
 };
 
-export function sanitizeRichText(html: string): string {
+export async function sanitizeRichText(html: string): Promise<string> {
+  const sanitizeHtml = await sanitizer();
   return sanitizeHtml(html, OPTIONS).trim();
 }
 
 /** The visible text of sanitised HTML, for word counts and emptiness checks. */
-export function plainText(html: string): string {
+export async function plainText(html: string): Promise<string> {
+  const sanitizeHtml = await sanitizer();
   // a space before every tag, so "<h2>Titre</h2><p>Un" counts two words
   return sanitizeHtml(html.replace(/</g, ' <'), { allowedTags: [], allowedAttributes: {} }).replace(/&nbsp;|\s+/g, ' ').trim();
 }
 
 /** Reading time at 200 words a minute, at least one minute. */
-export function readingTimeMinutes(html: string): number {
-  const words = plainText(html).split(' ').filter(Boolean).length;
+export async function readingTimeMinutes(html: string): Promise<number> {
+  const words = (await plainText(html)).split(' ').filter(Boolean).length;
   return Math.max(1, Math.ceil(words / 200));
 }

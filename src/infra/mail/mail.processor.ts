@@ -3,7 +3,7 @@ import { workerOptions } from '../queue/worker-options.js';
 import { ClosingWorkerHost } from '../queue/closing-worker-host.js';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import nodemailer, { Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config.service.js';
 import { QUEUE } from '../queue/queues.js';
 import type { EmailJob } from './mail.service.js';
@@ -13,13 +13,21 @@ import { render } from './templates.js';
 @Processor(QUEUE.email, workerOptions({ concurrency: 4 }))
 export class MailProcessor extends ClosingWorkerHost implements OnApplicationShutdown {
   private readonly logger = new Logger('MailWorker');
-  private readonly transport: Transporter;
+  private transport: Transporter | undefined;
   private readonly from: string;
 
-  constructor(config: AppConfig) {
+  constructor(private readonly config: AppConfig) {
     super();
+    this.from = config.get('EMAIL_FROM');
+  }
+
+  /** nodemailer is loaded when the first e-mail is sent (worker processes only), not at boot. */
+  private async transporter(): Promise<Transporter> {
+    if (this.transport) return this.transport;
+    const { default: nodemailer } = await import('nodemailer');
+    const config = this.config;
     const user = config.get('SMTP_USER');
-    this.transport = nodemailer.createTransport({
+    this.transport ??= nodemailer.createTransport({
       // pooled: a burst (a 1,000-row CSV import) reuses a few connections instead of one per mail
       pool: true,
       maxConnections: 4,
@@ -35,16 +43,16 @@ export class MailProcessor extends ClosingWorkerHost implements OnApplicationShu
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
     });
-    this.from = config.get('EMAIL_FROM');
+    return this.transport;
   }
 
   async process(job: Job<EmailJob>): Promise<void> {
     const mail = render(job.data.template, job.data.data as never, { calendarInvite: job.data.calendarInvite === true });
-    await this.transport.sendMail({ from: this.from, to: job.data.to, subject: mail.subject, text: mail.text, html: mail.html, attachments: mail.attachments });
+    await (await this.transporter()).sendMail({ from: this.from, to: job.data.to, subject: mail.subject, text: mail.text, html: mail.html, attachments: mail.attachments });
     this.logger.log({ message: 'e-mail sent', template: job.data.template, jobId: job.id });
   }
 
   onApplicationShutdown(): void {
-    this.transport.close();
+    this.transport?.close();
   }
 }

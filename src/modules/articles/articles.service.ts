@@ -98,7 +98,7 @@ export class ArticlesService {
   async create(dto: CreateArticleDto): Promise<ArticleDto> {
     const me = this.ctx.requireIdentity;
     const status = dto.status ?? ArticleStatus.DRAFT;
-    const content = cleanContent(dto.content);
+    const content = await cleanContent(dto.content);
     const scheduledFor = checkSchedule(status, dto.scheduledFor, dto.scheduledFor);
     const base = dto.slug ?? slugify(dto.title, 'article', SLUG_MAX_LENGTH);
     for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
@@ -111,7 +111,7 @@ export class ArticlesService {
               slug,
               excerpt: dto.excerpt,
               content,
-              readingTimeMinutes: readingTimeMinutes(content),
+              readingTimeMinutes: await readingTimeMinutes(content),
               coverUrl: dto.coverUrl ?? null,
               metaTitle: dto.metaTitle || null,
               metaDescription: dto.metaDescription || null,
@@ -159,8 +159,8 @@ export class ArticlesService {
           ...(dto.tags !== undefined ? { tags: normalizeTags(dto.tags) } : {}),
         };
         if (dto.content !== undefined) {
-          data.content = cleanContent(dto.content);
-          data.readingTimeMinutes = readingTimeMinutes(data.content);
+          data.content = await cleanContent(dto.content);
+          data.readingTimeMinutes = await readingTimeMinutes(data.content);
         }
         if (scheduleTouched) {
           data.status = status;
@@ -213,9 +213,9 @@ async function recordView(db: Prisma.TransactionClient, slug: string): Promise<n
   return row?.views ?? null;
 }
 
-function cleanContent(html: string): string {
-  const content = sanitizeRichText(html);
-  if (!plainText(content)) throw invalid('content', 'contenu vide une fois le HTML nettoyé');
+async function cleanContent(html: string): Promise<string> {
+  const content = await sanitizeRichText(html);
+  if (!(await plainText(content))) throw invalid('content', 'contenu vide une fois le HTML nettoyé');
   return content;
 }
 

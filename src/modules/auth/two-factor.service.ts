@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { generateSecret, generateURI, verify } from 'otplib';
-import QRCode from 'qrcode';
 import { aadFor } from '../../infra/crypto/aad.js';
 import { EnvelopeCrypto } from '../../infra/crypto/envelope-crypto.service.js';
 import { RedisService } from '../../infra/redis/redis.module.js';
@@ -34,7 +33,8 @@ export class TwoFactorService {
   }
 
   qrCode(otpauthUrl: string): Promise<string> {
-    return QRCode.toDataURL(otpauthUrl);
+    // qrcode (with pngjs) is loaded when a user sets up 2FA, not at every boot
+    return import('qrcode').then(({ default: QRCode }) => QRCode.toDataURL(otpauthUrl));
   }
 
   /** 10 codes like `K7PD-3QXA`; only their hashes are stored. */

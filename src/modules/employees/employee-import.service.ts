@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditAction } from '@prisma/client';
 import { isEmail } from 'class-validator';
-import { CsvError, parse } from 'csv-parse/sync';
-import { fileTypeFromBuffer } from 'file-type';
 import type { Identity } from '../../common/context/request-context.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode, ErrorDetail } from '../../common/errors/error-codes.js';
@@ -53,7 +51,7 @@ export class EmployeeImportService {
   async import(me: Identity, file: Express.Multer.File | undefined): Promise<ImportResultDto> {
     if (!file || file.size === 0) throw invalidFile([{ field: 'file', message: 'fichier CSV requis (champ multipart « file »)' }]);
     const text = await this.asText(file.buffer);
-    const rows = this.parse(text);
+    const rows = await this.parse(text);
     const company = await this.employees.invitingCompany(me);
 
     const errors: ImportErrorDto[] = [];
@@ -76,6 +74,7 @@ export class EmployeeImportService {
 
   /** Content sniffing, not the client's MIME type: any known binary format, or NUL bytes, is not a CSV. */
   private async asText(buffer: Buffer): Promise<string> {
+    const { fileTypeFromBuffer } = await import('file-type'); // loaded on the first import, not at boot
     const detected = await fileTypeFromBuffer(buffer);
     if (detected || buffer.includes(0)) {
       throw new AppException(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Le fichier doit être un CSV (texte)', [{ field: 'file', message: 'type de fichier non pris en charge' }]);
@@ -87,7 +86,8 @@ export class EmployeeImportService {
     }
   }
 
-  private parse(text: string): Row[] {
+  private async parse(text: string): Promise<Row[]> {
+    const { CsvError, parse } = await import('csv-parse/sync'); // loaded on the first import, not at boot
     const firstLine = text.slice(0, text.search(/\r?\n|$/));
     // Excel in French locales writes ";" — accepted when the header clearly uses it
     const delimiter = firstLine.includes(';') && !firstLine.includes(',') ? ';' : ',';

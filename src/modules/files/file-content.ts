@@ -1,5 +1,4 @@
 import { HttpStatus } from '@nestjs/common';
-import { fileTypeFromBuffer } from 'file-type';
 import { AppException } from '../../common/errors/app.exception.js';
 import { ErrorCode } from '../../common/errors/error-codes.js';
 
@@ -47,6 +46,7 @@ export async function checkUpload(file: Express.Multer.File | undefined, kind: U
   if (file.buffer.length === 0) {
     throw AppException.badRequest(ErrorCode.VALIDATION_ERROR, 'Fichier vide', [{ field: 'file', message: 'le fichier est vide' }]);
   }
+  const { fileTypeFromBuffer } = await import('file-type'); // loaded on the first upload, not at boot
   const detected = await fileTypeFromBuffer(file.buffer);
   const ext = detected && ALLOWED[kind].get(detected.mime);
   if (!detected || !ext) throw unsupported(kind);

@@ -38,7 +38,7 @@ export class NewsService {
   /** Publishes and, in the same transaction, queues NEWS_PUBLISHED for the targeted employees (outbox). */
   async create(dto: CreateNewsDto): Promise<NewsDto> {
     const me = this.ctx.requireIdentity;
-    const content = cleanContent(dto.content);
+    const content = await cleanContent(dto.content);
     let outboxIds: string[] = [];
     const news = await this.tenant.tx(async (tx) => {
       const company = await this.companyAllowingNews(tx, me.companyId!);
@@ -78,7 +78,7 @@ export class NewsService {
   // ---------- N4 ----------
   async update(id: string, dto: UpdateNewsDto): Promise<NewsDto> {
     const me = this.ctx.requireIdentity;
-    const content = dto.content !== undefined ? cleanContent(dto.content) : undefined;
+    const content = dto.content !== undefined ? await cleanContent(dto.content) : undefined;
     return this.tenant.tx(async (tx) => {
       const existing = await tx.news.findFirst({ where: { id, companyId: me.companyId! }, select: { id: true } });
       if (!existing) throw notFound();
@@ -162,8 +162,8 @@ export class NewsService {
   }
 }
 
-function cleanContent(html: string): string {
-  const content = sanitizeRichText(html);
-  if (!plainText(content)) throw invalid('content', 'contenu vide une fois le HTML nettoyé');
+async function cleanContent(html: string): Promise<string> {
+  const content = await sanitizeRichText(html);
+  if (!(await plainText(content))) throw invalid('content', 'contenu vide une fois le HTML nettoyé');
   return content;
 }
