@@ -301,6 +301,9 @@ describe('RGPD: export, deletion requests, erasure with crypto-shredding, consen
     await t.sink.waitFor((m) => m.to.includes(employee.email) && m.subject === 'Votre compte a été supprimé');
     const audit = await t.db.auditLog.findMany({ where: { resource: 'user', resourceId: employee.id, action: 'DELETE' } });
     expect(audit).toMatchObject([{ userId: 'system', details: { event: 'USER_ERASED', journalEntries: 1, messages: 2, consultations: 1 } }]);
+    // the user's own audit rows are kept (security trail) without the e-mail
+    expect(await t.db.auditLog.count({ where: { userId: employee.id } })).toBeGreaterThan(0);
+    expect(await t.db.auditLog.count({ where: { userEmail: employee.email } })).toBe(0);
 
     // the practitioner's chat history shows the messages as deleted (export: content null)
     const pro = await t.http.get('/api/users/me/export').set(as(practitioner));
@@ -326,7 +329,15 @@ describe('RGPD: export, deletion requests, erasure with crypto-shredding, consen
 
     // and the backup copies no longer decrypt: no key left for them — neither a master key nor any stored subject key
     const crypto = t.app.get(EnvelopeCrypto);
-    const remaining = (await t.db.subjectKey.findMany()).map((k) => crypto.openSubjectKey(k.subjectId, k));
+    // every subject key of the database (other test files' rows included: a key that does not even open, such
+    // as the SQL-level tests' fake ones, decrypts nothing either)
+    const remaining = (await t.db.subjectKey.findMany()).flatMap((k) => {
+      try {
+        return [crypto.openSubjectKey(k.subjectId, k)];
+      } catch {
+        return [];
+      }
+    });
     const attempts: Array<[Envelope, string]> = [
       ...backup.journal.map((j) => [j, aadFor.journalEntry(j.id, j.employeeId)] as [Envelope, string]),
       ...backup.messages.map((m) => [m, aadFor.message(m.id, m.consultationId, m.senderId)] as [Envelope, string]),

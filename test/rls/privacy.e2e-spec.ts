@@ -164,3 +164,38 @@ describe('consents', () => {
     await refused(ctx.emp, `INSERT INTO consents (id, user_id, type, version) VALUES ($1, $2, 'TERMS_OF_USE', '1.0')`, [id(), F.userEmp]);
   });
 });
+
+// Migration 20261130000300_audit_forget_email: erasure removes the e-mail from the audit rows of one user,
+// and nothing else can change an audit row.
+describe('audit_forget_user_email (erasure)', () => {
+  const auditRow = (userId: string, email: string | null) =>
+    insert(sys, 'audit_logs', { id: id(), user_id: userId, user_role: 'EMPLOYEE', user_email: email, action: 'READ', resource: 'user', resource_id: userId, details: JSON.stringify({ event: 'T' }) });
+  const emailsOf = async (userId: string) => (await sys.query('SELECT user_email FROM audit_logs WHERE user_id = $1 ORDER BY user_email NULLS FIRST', [userId])).rows.map((r) => r.user_email);
+
+  it('nulls the e-mail of that user’s rows only, keeps everything else; callable by the system role only', async () => {
+    const [a, b] = [id(), id()];
+    const before = await Promise.all([auditRow(a, 'a@example.test'), auditRow(a, 'a@example.test'), auditRow(b, 'b@example.test')]);
+    const row = async (rid: string) => (await sys.query('SELECT * FROM audit_logs WHERE id = $1', [rid])).rows[0];
+    const kept = await row(before[0]);
+    // the api role may not call it; nobody may update an audit row directly, not even the system role
+    await expect(db.app.query('SELECT audit_forget_user_email($1::uuid)', [a])).rejects.toMatchObject({ code: '42501' });
+    await expect(sys.query('UPDATE audit_logs SET user_email = NULL WHERE user_id = $1', [a])).rejects.toMatchObject({ code: '42501' });
+    // the flag alone opens nothing: only the owner's function passes the trigger
+    const c = await sys.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`SELECT set_config('huntzen.audit_forget_email', $1, true)`, [a]);
+      await expect(c.query('UPDATE audit_logs SET user_email = NULL WHERE user_id = $1', [a])).rejects.toMatchObject({ code: '42501' });
+      await c.query('ROLLBACK');
+    } finally {
+      c.release();
+    }
+    expect((await sys.query('SELECT audit_forget_user_email($1::uuid) AS n', [a])).rows[0].n).toBe(2);
+    expect(await emailsOf(a)).toEqual([null, null]);
+    expect(await emailsOf(b)).toEqual(['b@example.test']);
+    expect({ ...(await row(before[0])), user_email: kept.user_email }).toEqual(kept);
+    // nothing left to forget: 0, and the rows stay append-only afterwards
+    expect((await sys.query('SELECT audit_forget_user_email($1::uuid) AS n', [a])).rows[0].n).toBe(0);
+    await expect(sys.query('DELETE FROM audit_logs WHERE user_id = $1', [a])).rejects.toMatchObject({ code: '42501' });
+  });
+});

@@ -158,6 +158,8 @@ export class ErasureService {
           twoFactorEnabled: false, twoFactorSecret: null, lastLoginAt: null,
         },
       });
+      // the audit trail stays (security, ≥ 1 year) but stops naming the user by e-mail (user id: the anonymised account)
+      await tx.$queryRaw`SELECT audit_forget_user_email(${userId}::uuid)`;
       await tx.auditLog.createMany({
         data: [{ userId: 'system', action: AuditAction.DELETE, resource: 'user', resourceId: userId, companyId: user.companyId, isSensitive: true, details: { event: 'USER_ERASED', requestId, ...counts } }],
       });
