@@ -258,8 +258,20 @@ describe('Reports (SPEC §4.11 R1–R7, §4.17 X5–X7, §4.19 I10, §6.6–6.7)
       await expectOnly('get', `/api/reports/companies/${techcorp.id}/export`, [Role.ADMIN_RH, Role.ADMIN_HUNTZEN, Role.SUPER_ADMIN]);
     });
 
-    it('R6: the payroll file with its TOTAL line; no employee, reason or note', async () => {
-      const res = await csv('/api/reports/practitioner-export-csv?period=2025-01', sophie);
+    it('R6: the payroll file with its TOTAL line; no employee, reason or note; audited before the first byte', async () => {
+      // the audit EXPORT row is committed before the file starts: read it when the headers arrive, before the body
+      let auditAtHeaders: unknown = 'not read';
+      const res = await call('get', '/api/reports/practitioner-export-csv?period=2025-01', sophie)
+        .buffer(true)
+        .parse((r, cb) => {
+          void t.db.auditLog.findFirst({ where: { userId: sophie.id, action: AuditAction.EXPORT }, orderBy: { createdAt: 'desc' } }).then((a) => {
+            auditAtHeaders = a?.details;
+            const chunks: Buffer[] = [];
+            r.on('data', (c: Buffer) => chunks.push(c));
+            r.on('end', () => cb(null, Buffer.concat(chunks)));
+          });
+        });
+      expect(auditAtHeaders).toEqual({ event: 'PRACTITIONER_BILLING_EXPORT', period: '2025-01', format: 'csv' });
       expect(res.status).toBe(200);
       expect(res.headers['content-disposition']).toBe('attachment; filename="facturation-2025-01.csv"');
       expect(withGeneratedDate(res.body as Buffer).equals(fixture('practitioner-billing-2025-01.csv'))).toBe(true);

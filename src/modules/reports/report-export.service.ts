@@ -9,6 +9,7 @@ import type { Identity } from '../../common/context/request-context.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { closeStep } from '../../infra/lifecycle/shutdown.js';
 import { callerContextValues, SET_CALLER_CONTEXT } from '../../infra/prisma/caller-context.js';
+import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
 import { Period, REPORT_TIME_ZONE } from '../employees/period.js';
 import { BOM, commentLine, csvField, csvLine, parisDate } from './csv.js';
 import { minutesOf } from './threshold.js';
@@ -59,7 +60,10 @@ export class ReportExportService implements OnApplicationShutdown {
   private readonly logger = new Logger('ReportExport');
   private readonly pool: pg.Pool;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly tenant: TenantPrisma,
+  ) {
     this.pool = new pg.Pool({ connectionString: config.get('APP_DATABASE_URL'), max: EXPORT_CONNECTIONS, connectionTimeoutMillis: 4_000 });
     this.pool.on('error', (e) => this.logger.warn({ message: 'export connection error', error: e.name }));
   }
@@ -68,8 +72,18 @@ export class ReportExportService implements OnApplicationShutdown {
     await closeStep('postgres (export pool)', this.pool.end());
   }
 
+  /**
+   * Before the first byte of an HTTP export: the request's transaction — with its audit EXPORT row — is
+   * committed, so no file leaves without its audit row (and the client never sees the file before the row
+   * exists), and the request holds no second connection while the export streams on this pool.
+   */
+  private committed(): Promise<void> {
+    return this.tenant.release();
+  }
+
   /** R3 / X7 body: per-employee counters of one company (names, department, count, minutes). */
   async employeeUsage(res: Response, me: Identity, p: EmployeeUsageExport) {
+    await this.committed();
     return this.employeeUsageTo(httpSink(res, p.filename), me, p);
   }
 
@@ -123,6 +137,7 @@ export class ReportExportService implements OnApplicationShutdown {
 
   /** R6 body: the caller's counted consultations, one line each, then the TOTAL line. Read under RLS. */
   async practitionerBilling(res: Response, me: Identity, p: { practitionerName: string; period: Period; filename: string }) {
+    await this.committed();
     const head =
       BOM +
       commentLine('RAPPORT FACTURATION PRATICIEN') +
