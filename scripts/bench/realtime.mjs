@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT, say } from '../common.mjs';
+import { ROOT, apiNodeFlags, apiProcessEnv, say } from '../common.mjs';
 
 const TAG = 'bench:realtime';
 const RATE = Number(process.env.BENCH_CHAT_RATE ?? 200); // messages per second
@@ -55,7 +55,8 @@ async function seedConsultations(systemUrl, fixtures, n) {
 }
 
 function startApi({ port, wsPort, urls, redisUrl, prefix, secrets }) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+  // started as production starts it (npm start: the memory flags, MALLOC_ARENA_MAX)
+  const child = spawn(process.execPath, [...apiNodeFlags(), path.join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', process.env.BENCH_REALTIME_LOGS ? 'inherit' : 'ignore', 'inherit'],
     env: {
@@ -68,6 +69,7 @@ function startApi({ port, wsPort, urls, redisUrl, prefix, secrets }) {
       REDIS_URL: redisUrl,
       REDIS_PREFIX: prefix,
       ...secrets,
+      ...apiProcessEnv(),
       WORKER_EMBEDDED: 'false',
       SWAGGER_ENABLED: 'false',
       LOG_LEVEL: 'warn',
