@@ -9,9 +9,8 @@ import type { Identity } from '../../common/context/request-context.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { closeStep } from '../../infra/lifecycle/shutdown.js';
 import { callerContextValues, SET_CALLER_CONTEXT } from '../../infra/prisma/caller-context.js';
-import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
 import { Period, REPORT_TIME_ZONE } from '../employees/period.js';
-import { BOM, commentLine, csvField, csvLine, parisDate } from './csv.js';
+import { BOM, commentLine, csvLine, parisDate } from './csv.js';
 import { minutesOf } from './threshold.js';
 
 /** Where a streamed CSV goes: an HTTP response, or a file (export job). */
@@ -60,10 +59,7 @@ export class ReportExportService implements OnApplicationShutdown {
   private readonly logger = new Logger('ReportExport');
   private readonly pool: pg.Pool;
 
-  constructor(
-    config: AppConfig,
-    private readonly tenant: TenantPrisma,
-  ) {
+  constructor(config: AppConfig) {
     this.pool = new pg.Pool({ connectionString: config.get('APP_DATABASE_URL'), max: EXPORT_CONNECTIONS, connectionTimeoutMillis: 4_000 });
     this.pool.on('error', (e) => this.logger.warn({ message: 'export connection error', error: e.name }));
   }
@@ -72,18 +68,8 @@ export class ReportExportService implements OnApplicationShutdown {
     await closeStep('postgres (export pool)', this.pool.end());
   }
 
-  /**
-   * Before the first byte of an HTTP export: the request's transaction — with its audit EXPORT row — is
-   * committed, so no file leaves without its audit row (and the client never sees the file before the row
-   * exists), and the request holds no second connection while the export streams on this pool.
-   */
-  private committed(): Promise<void> {
-    return this.tenant.release();
-  }
-
   /** R3 / X7 body: per-employee counters of one company (names, department, count, minutes). */
   async employeeUsage(res: Response, me: Identity, p: EmployeeUsageExport) {
-    await this.committed();
     return this.employeeUsageTo(httpSink(res, p.filename), me, p);
   }
 
@@ -130,14 +116,12 @@ export class ReportExportService implements OnApplicationShutdown {
       text: `SELECT first_name, last_name, department, consultation_count, total_duration_seconds
              FROM report_employee_usage($1::uuid, $2::date, $3::date, $4::text, NULL) ORDER BY last_name, first_name, employee_id`,
       values: [p.companyId, p.period.start, p.period.end, p.department],
-      // csvLine's output, without its array of fields
-      line: (r) => `${csvField(`${r[0]} ${r[1]}`)},${csvField(r[2] ?? '')},${r[3]},${minutesOf(Number(r[4]))}\n`,
+      line: (r) => csvLine([`${r[0]} ${r[1]}`, r[2] ?? '', r[3], minutesOf(Number(r[4]))]),
     });
   }
 
   /** R6 body: the caller's counted consultations, one line each, then the TOTAL line. Read under RLS. */
   async practitionerBilling(res: Response, me: Identity, p: { practitionerName: string; period: Period; filename: string }) {
-    await this.committed();
     const head =
       BOM +
       commentLine('RAPPORT FACTURATION PRATICIEN') +
@@ -161,7 +145,7 @@ export class ReportExportService implements OnApplicationShutdown {
         const m = minutesOf(r[2] ?? 0);
         count += 1;
         minutes += m;
-        return `${csvField(r[0])},${csvField(r[1])},${m},${csvField(r[3])}\n`;
+        return csvLine([r[0], r[1], m, r[3]]);
       },
       // the TOTAL adds up the column above it (the payroll reads the file)
       tail: () => `\nTOTAL,${count} consultations,${minutes} minutes\n`,

@@ -138,6 +138,7 @@ export class ReportsController {
     const period = parsePeriod(q.period);
     const p = await this.reports.practitionerName(me);
     await this.audit.record({ action: AuditAction.EXPORT, resource: 'report', resourceId: me.practitionerId, companyId: null, details: { event: 'PRACTITIONER_BILLING_EXPORT', period: period.label, format: 'csv' } });
+    await this.beforeAnswering();
     await this.exporter.practitionerBilling(res, me, { practitionerName: p, period, filename: `facturation-${period.label}.csv` });
   }
 
@@ -242,6 +243,16 @@ export class ReportsController {
   }
 
   /** R3 / X7: checks scope and department before the first byte, audits, then streams (or queues a job). */
+  /**
+   * These exports answer through `res` themselves, so the request transaction's usual commit (before the
+   * response's first value, RequestTransactionInterceptor) would come after the file: commit it — with the
+   * audit EXPORT row — before answering, so no file or job leaves without its audit row, and the request
+   * holds no connection while the export streams on its own pool.
+   */
+  private beforeAnswering(): Promise<void> {
+    return this.tenant.release();
+  }
+
   private async exportCompany(res: Response, me: Identity, companyId: string, periodLabel?: string, department?: string, range = parsePeriod(periodLabel)) {
     const company = await this.reports.company(me, companyId);
     const dept = await this.reports.department(company.id, department);
@@ -261,14 +272,13 @@ export class ReportsController {
       filename: `utilisation-${slug(company.name)}-${range.label.replace('/', '_')}.csv`,
     };
     const asyncRows = this.config.get('REPORTS_EXPORT_ASYNC_ROWS');
-    if (asyncRows > 0) {
-      const [{ n }] = await this.tenant.queryRaw<{ n: number }[]>(Prisma.sql`SELECT report_company_size(${company.id}::uuid, ${dept}::text) AS n`);
-      if (n > asyncRows) {
-        const data: ExportJobData = { identity: { userId: me.userId, role: me.role, companyId: me.companyId, employeeId: me.employeeId, practitionerId: me.practitionerId }, export: spec, total: n };
-        const job = await this.exportQueue.add(EXPORT_JOB, data, { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } });
-        res.status(HttpStatus.ACCEPTED).json(this.exportJobDto(job.id!, 'waiting', 0, n));
-        return;
-      }
+    const [{ n }] = asyncRows > 0 ? await this.tenant.queryRaw<{ n: number }[]>(Prisma.sql`SELECT report_company_size(${company.id}::uuid, ${dept}::text) AS n`) : [{ n: 0 }];
+    await this.beforeAnswering();
+    if (asyncRows > 0 && n > asyncRows) {
+      const data: ExportJobData = { identity: { userId: me.userId, role: me.role, companyId: me.companyId, employeeId: me.employeeId, practitionerId: me.practitionerId }, export: spec, total: n };
+      const job = await this.exportQueue.add(EXPORT_JOB, data, { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } });
+      res.status(HttpStatus.ACCEPTED).json(this.exportJobDto(job.id!, 'waiting', 0, n));
+      return;
     }
     await this.exporter.employeeUsage(res, me, spec);
   }
