@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { QUEUE } from '../../src/infra/queue/queues.js';
-import { parisDate } from '../../src/modules/reports/csv.js';
+import { csvLine, parisDate } from '../../src/modules/reports/csv.js';
 import { currentMonth } from '../../src/modules/employees/period.js';
 import { STATS_REFRESH_SCHEDULER } from '../../src/modules/reports/stats-refresh.js';
 import { insertConsultation } from '../consultations/helpers.js';
@@ -256,6 +256,45 @@ describe('Reports (SPEC §4.11 R1–R7, §4.17 X5–X7, §4.19 I10, §6.6–6.7)
       expect((await call('get', `/api/reports/companies/${beta.id}/export`, rhA)).status).toBe(404);
       expect((await call('get', `/api/reports/companies/${techcorp.id}/export?from=2025-03&to=2025-01`, admin)).body.error.code).toBe('INVALID_PERIOD');
       await expectOnly('get', `/api/reports/companies/${techcorp.id}/export`, [Role.ADMIN_RH, Role.ADMIN_HUNTZEN, Role.SUPER_ADMIN]);
+    });
+
+    it('R3 written by PostgreSQL: every line is csvLine() of its values (quotes, commas, line breaks, formulas), the department filter taken literally', async () => {
+      const quirky = await createCompany(t.db);
+      await t.db.company.update({ where: { id: quirky.id }, data: { name: 'Quirky SAS' } });
+      const rh = await createUser(t.db, Role.ADMIN_RH, { company: quirky });
+      const dept = `R&D, "Lab" l'équipe \\ x'; SELECT 1; --`;
+      const names: [string, string][] = [
+        ['=HYPERLINK("x")', 'Formule'], ['+33', 'Plus'], ['-', 'Moins'], ['@SUM(A1)', 'Arobase'], ['\tTab', 'Tab'],
+        ['Guillemet', 'O"Neil'], ['Virgule', 'a,b'], ['Retour', 'ligne\nsuite\r\nfin'], ['Apostrophe', "d'Arc"], ['Antislash', 'back\\slash'],
+      ];
+      const expected: string[] = [];
+      for (const [firstName, lastName] of names) {
+        const u = await createUser(t.db, Role.EMPLOYEE, { company: quirky });
+        await t.db.employee.update({ where: { id: u.employeeId! }, data: { firstName, lastName, department: dept } });
+        expected.push(csvLine([`${firstName} ${lastName}`, dept, 0, 0]));
+      }
+      const outside: string[] = [];
+      for (const department of ['', null, '-Ventes']) {
+        const u = await createUser(t.db, Role.EMPLOYEE, { company: quirky });
+        const e = await t.db.employee.update({ where: { id: u.employeeId! }, data: { firstName: 'Hors', department } });
+        outside.push(csvLine([`Hors ${e.lastName}`, department ?? '', 0, 0]));
+      }
+      const body = (url: string) =>
+        csv(url, rh).then((res) => {
+          expect(res.status).toBe(200);
+          const text = (res.body as Buffer).toString('utf8');
+          const columns = `${csvLine(['Employé', 'Département', 'Consultations', 'Durée (min)'])}`;
+          expect(text).toContain(columns);
+          return text.slice(text.indexOf(columns) + columns.length);
+        });
+      const all = await body('/api/reports/export-employee-usage?period=2025-01');
+      for (const line of [...expected, ...outside]) expect(all).toContain(line);
+      expect(all.length).toBe([...expected, ...outside].join('').length); // those lines and nothing else
+      expect(outside[0]).toMatch(/,,0,0\n$/); // an empty department is an empty field, as NULL is
+      expect(outside[2]).toContain(",'-Ventes,");
+      const filtered = await body(`/api/reports/export-employee-usage?period=2025-01&department=${encodeURIComponent(dept)}`);
+      for (const line of expected) expect(filtered).toContain(line);
+      expect(filtered.length).toBe(expected.join('').length);
     });
 
     it('R6: the payroll file with its TOTAL line; no employee, reason or note; audited before the first byte', async () => {

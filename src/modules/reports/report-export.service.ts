@@ -5,20 +5,20 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { Identity } from '../../common/context/request-context.js';
 import { AppConfig } from '../../config/app-config.service.js';
 import { closeStep } from '../../infra/lifecycle/shutdown.js';
 import { callerContextValues, SET_CALLER_CONTEXT } from '../../infra/prisma/caller-context.js';
 import { Period, REPORT_TIME_ZONE } from '../employees/period.js';
 import { BOM, commentLine, csvLine, parisDate } from './csv.js';
-import { minutesOf } from './threshold.js';
 
 /** Where a streamed CSV goes: an HTTP response, or a file (export job). */
 export interface CsvSink {
-  /** Called once the first FETCH succeeded, before the first byte. */
+  /** Called once the first bytes came from PostgreSQL, before the first byte is sent. */
   begin(): void;
-  write(chunk: string): Promise<void>;
-  /** The reader went away: stop fetching. */
+  write(chunk: string | Buffer): Promise<void>;
+  /** The reader went away: stop reading. */
   readonly gone: boolean;
   end(): Promise<void>;
   /** After bytes were sent, an error can only cut the output. */
@@ -36,23 +36,21 @@ export interface EmployeeUsageExport {
   filename: string;
 }
 
-/** Rows fetched per round trip: bounds the api's memory whatever the size of the export. */
-const FETCH_ROWS = 2_000;
-/**
- * Lines per write. Each write is one string of about 16 KB: small enough to be born and die in V8's young
- * generation. A whole batch as one string (2,000 lines, about 130 KB) is a "large object" that V8 allocates
- * directly in the old generation, where it stays until a full collection: 500 of them for 1,000,000 rows.
- */
-const WRITE_LINES = 256;
 /** Dedicated connections for exports, so a long download never holds the request pool. */
 const EXPORT_CONNECTIONS = 4;
+/** A value in the COPY statement (COPY takes no bind parameters): quoted by node-postgres. */
+const lit = (v: string | null) => (v === null ? 'NULL' : pg.escapeLiteral(v));
+/** Minutes of a duration in seconds, rounded as minutesOf() rounds (half up; durations are never negative). */
+const minutesSql = (seconds: string) => `round(${seconds} / 60.0)::bigint`;
+const NEWLINE = 0x0a;
 
 /**
- * CSV exports (SPEC §6.7) streamed from a server-side cursor in constant memory: on a dedicated pool
- * (role huntzen_app, under RLS), one READ ONLY transaction with the caller's context set exactly as
- * TenantPrisma sets it, `DECLARE … NO SCROLL CURSOR`, then FETCH batches written to the response with
- * back-pressure (the next FETCH waits for the socket to drain). A client that goes away stops the fetching
- * and rolls the transaction back.
+ * CSV exports (SPEC §6.7) written by PostgreSQL: `COPY (SELECT …) TO STDOUT WITH (FORMAT csv)` on a dedicated
+ * pool (role huntzen_app, under RLS), in one READ ONLY transaction with the caller's context set exactly as
+ * TenantPrisma sets it. The api relays the bytes with back-pressure (pg-copy-streams reads the connection only
+ * when the response has drained): no JavaScript row, string or line per employee, so memory stays flat whatever
+ * the size. Fields are quoted by COPY (RFC 4180) and guarded against formulas by csv_cell() (the SQL half of
+ * csvField). A client that goes away stops the reading; the connection, left inside its COPY, is discarded.
  */
 @Injectable()
 export class ReportExportService implements OnApplicationShutdown {
@@ -77,7 +75,7 @@ export class ReportExportService implements OnApplicationShutdown {
   async employeeUsageToFile(file: string, me: Identity, p: EmployeeUsageExport, progress: (rows: number) => Promise<void>): Promise<number> {
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.part`;
-    const out = createWriteStream(tmp, { encoding: 'utf8' });
+    const out = createWriteStream(tmp);
     let started = false;
     const sink: CsvSink = {
       begin: () => (started = true),
@@ -110,13 +108,10 @@ export class ReportExportService implements OnApplicationShutdown {
       commentLine(`Généré le: ${parisDate()}`) +
       '\n' +
       csvLine(['Employé', 'Département', 'Consultations', 'Durée (min)']);
-    // rows as arrays (rowMode 'array'), in the SELECT's column order: no object per row
-    type Row = [firstName: string, lastName: string, department: string | null, count: number, seconds: string];
-    return this.stream<Row>(sink, me, head, {
-      text: `SELECT first_name, last_name, department, consultation_count, total_duration_seconds
-             FROM report_employee_usage($1::uuid, $2::date, $3::date, $4::text, NULL) ORDER BY last_name, first_name, employee_id`,
-      values: [p.companyId, p.period.start, p.period.end, p.department],
-      line: (r) => csvLine([`${r[0]} ${r[1]}`, r[2] ?? '', r[3], minutesOf(Number(r[4]))]),
+    return this.copy(sink, me, head, {
+      select: `SELECT csv_cell(first_name || ' ' || last_name), csv_cell(department), consultation_count, ${minutesSql('total_duration_seconds')}
+               FROM report_employee_usage(${lit(p.companyId)}::uuid, ${lit(p.period.start)}::date, ${lit(p.period.end)}::date, ${lit(p.department)}::text, NULL)
+               ORDER BY last_name, first_name, employee_id`,
     });
   }
 
@@ -130,63 +125,63 @@ export class ReportExportService implements OnApplicationShutdown {
       commentLine(`Généré le: ${parisDate()}`) +
       '\n' +
       csvLine(['Date', 'Entreprise', 'Durée (min)', 'Statut']);
-    let count = 0;
-    let minutes = 0;
-    type Row = [day: string, companyName: string, seconds: number | null, status: string];
-    return this.stream<Row>(httpSink(res, p.filename), me, head, {
-      text: `SELECT to_char(c.scheduled_at AT TIME ZONE '${REPORT_TIME_ZONE}', 'YYYY-MM-DD') AS day, co.name AS company_name,
-                    c.actual_duration_seconds AS seconds, c.status::text AS status
-             FROM consultations c JOIN companies co ON co.id = c.company_id
+    const rows = `FROM consultations c JOIN companies co ON co.id = c.company_id
              WHERE c.practitioner_id = app_practitioner_id() AND c.status = 'COMPLETED' AND c.billing_status IN ('VALIDATED', 'BILLED')
-               AND c.scheduled_at >= ($1::timestamp AT TIME ZONE '${REPORT_TIME_ZONE}') AND c.scheduled_at < ($2::timestamp AT TIME ZONE '${REPORT_TIME_ZONE}')
-             ORDER BY c.scheduled_at, c.id`,
-      values: [p.period.start, p.period.end],
-      line: (r) => {
-        const m = minutesOf(r[2] ?? 0);
-        count += 1;
-        minutes += m;
-        return csvLine([r[0], r[1], m, r[3]]);
+               AND c.scheduled_at >= (${lit(p.period.start)}::timestamp AT TIME ZONE '${REPORT_TIME_ZONE}')
+               AND c.scheduled_at < (${lit(p.period.end)}::timestamp AT TIME ZONE '${REPORT_TIME_ZONE}')`;
+    const minutes = minutesSql('COALESCE(c.actual_duration_seconds, 0)');
+    return this.copy(httpSink(res, p.filename), me, head, {
+      select: `SELECT to_char(c.scheduled_at AT TIME ZONE '${REPORT_TIME_ZONE}', 'YYYY-MM-DD'), csv_cell(co.name), ${minutes}, c.status::text
+               ${rows} ORDER BY c.scheduled_at, c.id`,
+      // the TOTAL adds up the column above it (the payroll reads the file): same rows, same snapshot
+      tail: async (client) => {
+        const t = (await client.query<{ count: number; minutes: string }>(`SELECT count(*)::int AS count, COALESCE(sum(${minutes}), 0) AS minutes ${rows}`)).rows[0];
+        return `\nTOTAL,${t.count} consultations,${t.minutes} minutes\n`;
       },
-      // the TOTAL adds up the column above it (the payroll reads the file)
-      tail: () => `\nTOTAL,${count} consultations,${minutes} minutes\n`,
     });
   }
 
-  private async stream<R>(sink: CsvSink, me: Identity, head: string, q: { text: string; values: unknown[]; line: (r: R) => string; tail?: () => string }): Promise<number> {
+  /**
+   * Streams `select` as CSV lines after `head`, then `tail` (read in the same REPEATABLE READ snapshot as the
+   * lines). The first bytes are awaited before anything is sent: a database error still answers a clean 500.
+   */
+  private async copy(sink: CsvSink, me: Identity, head: string, q: { select: string; tail?: (client: pg.PoolClient) => Promise<string> }): Promise<number> {
     const client = await this.pool.connect();
     let broken = false;
-    let rows = 0;
+    let lines = 0;
     try {
-      await client.query('BEGIN READ ONLY');
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await client.query(SET_CALLER_CONTEXT, callerContextValues(me));
-      await client.query({ text: `DECLARE report_cursor NO SCROLL CURSOR FOR ${q.text}`, values: q.values });
-      // the first FETCH runs before any byte is sent: a database error still answers a clean 500
-      const fetch = async () => (await client.query({ text: `FETCH ${FETCH_ROWS} FROM report_cursor`, rowMode: 'array' })).rows as R[];
-      let batch = await fetch();
-      sink.begin();
-      await sink.write(head);
-      while (batch.length && !sink.gone) {
-        rows += batch.length;
-        for (let i = 0; i < batch.length && !sink.gone; i += WRITE_LINES) {
-          let chunk = '';
-          for (let j = i, end = Math.min(batch.length, i + WRITE_LINES); j < end; j++) chunk += q.line(batch[j]);
-          await sink.write(chunk);
+      const copy = client.query(copyTo(`COPY (${q.select}) TO STDOUT WITH (FORMAT csv)`));
+      const start = async () => {
+        sink.begin();
+        await sink.write(head);
+      };
+      for await (const chunk of copy as AsyncIterable<Buffer>) {
+        if (!sink.started) await start();
+        await sink.write(chunk);
+        if (sink.gone) {
+          broken = true; // the connection is inside its COPY: not reusable
+          return lines;
         }
-        await sink.progress?.(rows);
-        if (batch.length < FETCH_ROWS) break;
-        batch = await fetch();
+        if (sink.progress) {
+          // progress counts line ends (a quoted field may hold one: an estimate; the total is COPY's own count)
+          for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, i + 1)) lines += 1;
+          await sink.progress(lines);
+        }
       }
-      if (!sink.gone && q.tail) await sink.write(q.tail());
-      await client.query(sink.gone ? 'ROLLBACK' : 'COMMIT');
+      if (!sink.started) await start(); // no row: the head alone
+      const tail = q.tail ? await q.tail(client) : '';
+      await client.query('COMMIT');
+      if (tail) await sink.write(tail);
       await sink.end();
-      return rows;
+      return copy.rowCount;
     } catch (e) {
       broken = true;
-      await client.query('ROLLBACK').catch(() => undefined);
       if (sink.started) {
-        this.logger.warn({ message: 'export interrupted', error: (e as Error).name, rows });
+        this.logger.warn({ message: 'export interrupted', error: (e as Error).name });
         sink.abort();
-        if (sink.gone) return rows;
+        if (sink.gone) return lines;
       }
       throw e;
     } finally {
