@@ -9,6 +9,8 @@
 import fs from 'node:fs';
 
 const ROWS = Number(process.env.BENCH_REPORT_ROWS ?? 1_000_000);
+/** Consultations for R1 (default: as many as ROWS): a smaller number gets to the R3 export sooner. */
+const CONSULTATIONS = Number(process.env.BENCH_REPORT_CONSULTATIONS ?? ROWS);
 const USAGE_EMPLOYEES = Number(process.env.BENCH_REPORT_EMPLOYEES ?? 10_000);
 const DEPARTMENTS = 40;
 const PRACTITIONERS = 50;
@@ -66,7 +68,7 @@ export async function generateCompany(client, name, n) {
  * billable, VALIDATED consultations spread over 2025 (every employee and practitioner in every month), then
  * both views refreshed. Returns the company and the timings.
  */
-export async function generateUsage(client, { rows = ROWS, employees = USAGE_EMPLOYEES, analyze } = {}) {
+export async function generateUsage(client, { rows = CONSULTATIONS, employees = USAGE_EMPLOYEES, analyze } = {}) {
   const usage = (await timed(`company with ${employees} employees`, () => generateCompany(client, 'Bench Usage Corp', employees))).r;
   await client.query(
     `WITH u AS (
@@ -185,9 +187,17 @@ async function heapOf(base, auth) {
   try {
     const text = await (await fetch(`${base}/metrics`, { headers: auth })).text();
     const num = (re) => Number(re.exec(text)?.[1] ?? NaN);
-    return { used: num(/^nodejs_heap_size_used_bytes (\S+)/m), old: num(/^nodejs_heap_space_size_used_bytes\{space="old"\} (\S+)/m), large: num(/^nodejs_heap_space_size_used_bytes\{space="large_object"\} (\S+)/m) };
+    return {
+      used: num(/^nodejs_heap_size_used_bytes (\S+)/m),
+      // what V8 holds from the system (used + free space between collections) and memory outside its heap
+      // that JavaScript objects own (Buffers, WebAssembly memory)
+      total: num(/^nodejs_heap_size_total_bytes (\S+)/m),
+      external: num(/^nodejs_external_memory_bytes (\S+)/m),
+      old: num(/^nodejs_heap_space_size_used_bytes\{space="old"\} (\S+)/m),
+      large: num(/^nodejs_heap_space_size_used_bytes\{space="large_object"\} (\S+)/m),
+    };
   } catch {
-    return { used: NaN, old: NaN, large: NaN };
+    return { used: NaN, total: NaN, external: NaN, old: NaN, large: NaN };
   }
 }
 
@@ -226,9 +236,9 @@ export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName
   await owner.connect();
   const analyze = (sql) => owner.query(sql);
   const results = [];
-  const figures = { rows: ROWS, employees: USAGE_EMPLOYEES };
+  const figures = { rows: ROWS, consultations: CONSULTATIONS, employees: USAGE_EMPLOYEES };
   try {
-    // ── R1 over ROWS consultations ──
+    // ── R1 over CONSULTATIONS consultations ──
     const boot = memOf(apiPid);
     figures.apiRssAtStartMb = mb(boot.rss);
     await heapSnapshot(apiPid, base, '1-after-warm-up');
@@ -238,7 +248,7 @@ export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName
     if (adminUrl && !process.env.BENCH_REPORT_SKIP_EXPLAIN) await explainR1(adminUrl, dbName, usage.rh);
     const rhUsage = { authorization: `Bearer ${tokenFor(usage.rh)}` };
     let page = 0;
-    const r1 = await run(autocannon, `GET /api/reports/employee-usage (R1, ${ROWS} consultations, ${USAGE_EMPLOYEES} employees, pages of 20)`, {
+    const r1 = await run(autocannon, `GET /api/reports/employee-usage (R1, ${CONSULTATIONS} consultations, ${USAGE_EMPLOYEES} employees, pages of 20)`, {
       url: base,
       requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/reports/employee-usage?period=2025-06&limit=20&page=${(page++ % 50) + 1}`, headers: rhUsage }) }],
     });
@@ -265,6 +275,8 @@ export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName
       const adminAuth = { authorization: `Bearer ${tokenFor({ id: admin.id, email: admin.email, role: 'SUPER_ADMIN', companyId: null })}` };
       const heapBefore = await heapOf(base, adminAuth);
       let heapPeak = heapBefore.used;
+      let heapTotalPeak = heapBefore.total;
+      let externalPeak = heapBefore.external;
       // the process's peak so far (boot, the http scenarios, R1), then the kernel's high-water mark reset to
       // the current RSS (clear_refs 5, Linux ≥ 4.0), so VmHWM after the export is the export's own peak
       const peakBeforeExport = memOf(apiPid).hwm;
@@ -281,7 +293,11 @@ export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName
           sampledPeak = Math.max(sampledPeak, memOf(apiPid).rss);
         } catch {}
       }, 50);
-      const heapSampler = setInterval(() => heapOf(base, adminAuth).then((h) => (heapPeak = Math.max(heapPeak, h.used || 0))), 1000);
+      const heapSampler = setInterval(() => heapOf(base, adminAuth).then((h) => {
+        heapPeak = Math.max(heapPeak, h.used || 0);
+        heapTotalPeak = Math.max(heapTotalPeak, h.total || 0);
+        externalPeak = Math.max(externalPeak, h.external || 0);
+      }), 1000);
       const t0 = Date.now();
       const res = await fetch(`${base}/api/reports/export-employee-usage?period=2025-06`, { headers: { authorization: `Bearer ${tokenFor(big.rh)}` } });
       if (res.status !== 200) throw new Error(`R3 export answered ${res.status}`);
@@ -311,12 +327,16 @@ export async function benchReports({ base, systemUrl, ownerUrl, adminUrl, dbName
         heapUsedBeforeMb: mb(heapBefore.used),
         heapUsedPeakSampledMb: mb(heapPeak),
         heapUsedAfterMb: mb(heapAfter.used),
+        heapTotalBeforeMb: mb(heapBefore.total),
+        heapTotalPeakSampledMb: mb(heapTotalPeak),
+        externalBeforeMb: mb(heapBefore.external),
+        externalPeakSampledMb: mb(externalPeak),
         oldSpaceBeforeMb: mb(heapBefore.old),
         oldSpaceAfterMb: mb(heapAfter.old),
         largeObjectSpaceAfterMb: mb(heapAfter.large),
       };
       const x = figures.export;
-      say(`R3 CSV: ${rows} rows, ${mb(bytes)} MiB in ${x.seconds} s = ${x.rowsPerSec} rows/s; api RSS ${x.rssBeforeMb} MB before, ${x.sampledPeakRssMb} MB at most during the export; peak during the export (VmHWM${hwmReset ? ', reset at its start' : ' since the process started'}) ${x.peakRssMb} MB (goal < 150 MB; the process's peak before it, from boot and the scenarios run before it: ${x.processPeakBeforeExportMb} MB); V8 heap used ${x.heapUsedBeforeMb} MB before, ${x.heapUsedPeakSampledMb} MB at most (sampled every second), ${x.heapUsedAfterMb} MB after (old space ${x.oldSpaceBeforeMb} → ${x.oldSpaceAfterMb} MB, large objects ${x.largeObjectSpaceAfterMb} MB)`);
+      say(`R3 CSV: ${rows} rows, ${mb(bytes)} MiB in ${x.seconds} s = ${x.rowsPerSec} rows/s; api RSS ${x.rssBeforeMb} MB before, ${x.sampledPeakRssMb} MB at most during the export; peak during the export (VmHWM${hwmReset ? ', reset at its start' : ' since the process started'}) ${x.peakRssMb} MB (goal < 150 MB; the process's peak before it, from boot and the scenarios run before it: ${x.processPeakBeforeExportMb} MB); V8 heap used ${x.heapUsedBeforeMb} MB before, ${x.heapUsedPeakSampledMb} MB at most (sampled every second), ${x.heapUsedAfterMb} MB after (old space ${x.oldSpaceBeforeMb} → ${x.oldSpaceAfterMb} MB, large objects ${x.largeObjectSpaceAfterMb} MB); V8 heap held ${x.heapTotalBeforeMb} MB before, ${x.heapTotalPeakSampledMb} MB at most; external (Buffers, WebAssembly) ${x.externalBeforeMb} MB before, ${x.externalPeakSampledMb} MB at most`);
       if (rows !== ROWS) throw new Error(`R3 export streamed ${rows} rows, expected ${ROWS}`);
       await heapSnapshot(apiPid, base, '3-after-export');
       results.push({ name: `GET /api/reports/export-employee-usage (R3 CSV, ${rows} rows)`, requestsPerSec: 0, p50Ms: ms, p99Ms: ms, total: 1, non2xx: 0, errors: 0, ok: true, rowsPerSec: x.rowsPerSec, peakRssMb: x.peakRssMb });
