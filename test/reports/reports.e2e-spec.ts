@@ -2,6 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { AuditAction, ConsultationStatus, Role } from '@prisma/client';
 import type { Queue } from 'bullmq';
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import path from 'node:path';
 import type pg from 'pg';
 import { QUEUE } from '../../src/infra/queue/queues.js';
@@ -296,6 +297,56 @@ describe('Reports (SPEC §4.11 R1–R7, §4.17 X5–X7, §4.19 I10, §6.6–6.7)
       for (const line of expected) expect(filtered).toContain(line);
       expect(filtered.length).toBe(expected.join('').length);
     });
+
+    it('a client that leaves mid-download stops the COPY: its connection is discarded, the export pool stays usable', async () => {
+      const big = await createCompany(t.db);
+      const rh = await createUser(t.db, Role.ADMIN_RH, { company: big });
+      await t.db.$executeRawUnsafe(
+        `WITH u AS (
+           INSERT INTO users (id, email, password_hash, role, is_active, email_verified, company_id, updated_at)
+           SELECT gen_random_uuid(), 'x' || i || '@' || $2, '!', 'EMPLOYEE', true, true, $1::uuid, now() FROM generate_series(1, 200000) i
+           RETURNING id)
+         INSERT INTO employees (id, user_id, company_id, first_name, last_name, department, updated_at)
+         SELECT gen_random_uuid(), u.id, $1::uuid, 'Prénom', 'Nom ' || u.id, 'Service', now() FROM u`,
+        big.id, big.domain,
+      );
+      const server = t.app.getHttpServer() as import('node:http').Server;
+      if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as import('node:net').AddressInfo;
+      const copyBackends = () =>
+        sql.app
+          .query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE usename = 'huntzen_app' AND query LIKE 'COPY (%' AND state = 'active'`)
+          .then((r) => r.rows.map((row) => row.pid));
+      const backendAlive = (pid: number) => sql.app.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1`, [pid]).then((r) => r.rowCount === 1);
+      // read the first bytes of a 200,000-line file (about 14 MB, uncompressed: more than the socket buffers hold),
+      // note the backend running the COPY, then hang up
+      const { first, pid } = await new Promise<{ first: string; pid: number }>((resolve, reject) => {
+        // the COPY is seen once the api waits on back-pressure (its state stays 'active' while PostgreSQL waits to send)
+        const req = get({ host: '127.0.0.1', port, path: '/api/reports/export-employee-usage?period=2025-01', headers: { ...bearer(signAccessToken(rh)), 'x-forwarded-for': randomIp(), 'accept-encoding': 'identity' } }, (res) => {
+          expect(res.statusCode).toBe(200);
+          res.once('data', (chunk: Buffer) => {
+            res.pause(); // the api blocks on back-pressure: its COPY stays active until we hang up
+            until(async () => {
+              const pids = await copyBackends();
+              return pids.length === 1 && pids;
+            }, 'the export\'s COPY backend').then((pids) => {
+              req.destroy();
+              resolve({ first: chunk.toString('utf8'), pid: pids[0] });
+            }, reject);
+          });
+        });
+        req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
+      });
+      expect(first).toContain('# RAPPORT UTILISATION EMPLOYÉS');
+      // the connection left inside its COPY is closed, not handed back to the pool
+      await until(async () => !(await backendAlive(pid)), 'the COPY backend to go away once its reader left');
+      // more exports than the pool has connections (4): a connection left inside its COPY would block the fifth
+      for (let i = 0; i < 5; i++) {
+        const res = await csv('/api/reports/export-employee-usage?period=2025-01', rhA);
+        expect(res.status).toBe(200);
+        expect(withGeneratedDate(res.body as Buffer).equals(fixture('employee-usage-2025-01.csv'))).toBe(true);
+      }
+    }, 60_000);
 
     it('R6: the payroll file with its TOTAL line; no employee, reason or note; audited before the first byte', async () => {
       // the audit EXPORT row is committed before the file starts: read it when the headers arrive, before the body

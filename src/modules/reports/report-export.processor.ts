@@ -22,8 +22,8 @@ export interface ExportJobData {
 export const exportFile = (dir: string, jobId: string) => path.resolve(dir, `${jobId.replace(/\D/g, '')}.csv`);
 
 /**
- * Large R3/X7 exports (over REPORTS_EXPORT_ASYNC_ROWS employees): the same cursor stream as the download,
- * written to a file with the job's progress updated per batch; the requester downloads it when done.
+ * Large R3/X7 exports (over REPORTS_EXPORT_ASYNC_ROWS employees): the same COPY stream as the download,
+ * written to a file with the job's progress updated as lines arrive; the requester downloads it when done.
  */
 @Processor(QUEUE.reportExports)
 export class ReportExportProcessor extends ClosingWorkerHost {
