@@ -354,12 +354,13 @@ describe('Reports (SPEC §4.11 R1–R7, §4.17 X5–X7, §4.19 I10, §6.6–6.7)
       const res = await call('get', '/api/reports/practitioner-export-csv?period=2025-01', sophie)
         .buffer(true)
         .parse((r, cb) => {
-          void t.db.auditLog.findFirst({ where: { userId: sophie.id, action: AuditAction.EXPORT }, orderBy: { createdAt: 'desc' } }).then((a) => {
+          // the body's listeners are attached at once (a small body can end before an awaited read returns)
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          const read = t.db.auditLog.findFirst({ where: { userId: sophie.id, action: AuditAction.EXPORT }, orderBy: { createdAt: 'desc' } }).then((a) => {
             auditAtHeaders = a?.details;
-            const chunks: Buffer[] = [];
-            r.on('data', (c: Buffer) => chunks.push(c));
-            r.on('end', () => cb(null, Buffer.concat(chunks)));
           });
+          r.on('end', () => read.then(() => cb(null, Buffer.concat(chunks)), (e: Error) => cb(e, null)));
         });
       expect(auditAtHeaders).toEqual({ event: 'PRACTITIONER_BILLING_EXPORT', period: '2025-01', format: 'csv' });
       expect(res.status).toBe(200);
