@@ -304,10 +304,10 @@ describe('Reports (SPEC §4.11 R1–R7, §4.17 X5–X7, §4.19 I10, §6.6–6.7)
       await t.db.$executeRawUnsafe(
         `WITH u AS (
            INSERT INTO users (id, email, password_hash, role, is_active, email_verified, company_id, updated_at)
-           SELECT gen_random_uuid(), 'x' || i || '@' || $2, '!', 'EMPLOYEE', true, true, $1::uuid, now() FROM generate_series(1, 200000) i
+           SELECT gen_random_uuid(), 'x' || i || '@' || $2, '!', 'EMPLOYEE', true, true, $1::uuid, now() FROM generate_series(1, 20000) i
            RETURNING id)
          INSERT INTO employees (id, user_id, company_id, first_name, last_name, department, updated_at)
-         SELECT gen_random_uuid(), u.id, $1::uuid, 'Prénom', 'Nom ' || u.id, 'Service', now() FROM u`,
+         SELECT gen_random_uuid(), u.id, $1::uuid, repeat('Prénom', 150), 'Nom ' || u.id, 'Service', now() FROM u`,
         big.id, big.domain,
       );
       const server = t.app.getHttpServer() as import('node:http').Server;
@@ -318,7 +318,7 @@ describe('Reports (SPEC §4.11 R1–R7, §4.17 X5–X7, §4.19 I10, §6.6–6.7)
           .query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE usename = 'huntzen_app' AND query LIKE 'COPY (%' AND state = 'active'`)
           .then((r) => r.rows.map((row) => row.pid));
       const backendAlive = (pid: number) => sql.app.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1`, [pid]).then((r) => r.rowCount === 1);
-      // read the first bytes of a 200,000-line file (about 14 MB, uncompressed: more than the socket buffers hold),
+      // read the first bytes of a 20,000-line file (about 19 MB, uncompressed: more than the socket buffers hold),
       // note the backend running the COPY, then hang up
       const { first, pid } = await new Promise<{ first: string; pid: number }>((resolve, reject) => {
         // the COPY is seen once the api waits on back-pressure (its state stays 'active' while PostgreSQL waits to send)
