@@ -171,7 +171,9 @@ export class ChatService {
       throw e;
     }
     const message = this.toDto(row, r.profiles, { plaintext: dto.content });
-    this.publisher.toRoom('/chat', consultationRoom(consultationId), 'chat:message:received', message);
+    // through this instance's Socket.IO server when it has one (its own sockets at once, one publish for the
+    // others), else the emitter
+    if (!this.presence.toRoom(consultationId, 'chat:message:received', message)) this.publisher.toRoom('/chat', consultationRoom(consultationId), 'chat:message:received', message);
     void this.ctx.runAs(me, () => this.notifyIfOffline(r.access, id));
     return message;
   }
