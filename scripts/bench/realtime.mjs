@@ -14,6 +14,10 @@ import { ROOT, apiNodeFlags, apiProcessEnv, say } from '../common.mjs';
 const TAG = 'bench:realtime';
 const RATE = Number(process.env.BENCH_CHAT_RATE ?? 200); // messages per second
 const SECONDS = Number(process.env.BENCH_CHAT_SECONDS ?? 10);
+// warm-up of each scenario, same rate, not measured: V8 compiles the relay path's hot functions on its
+// background threads during the first seconds of load; measured before that, the first scenario paid for it
+// (on two cores, in CPU and in latency) and the later ones did not
+const WARMUP_SECONDS = Number(process.env.BENCH_CHAT_WARMUP_SECONDS ?? 5);
 
 /** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
 function cpuMs(pid) {
@@ -199,7 +203,7 @@ export async function runRealtimeBench({ urls, redisUrl, fixtures, basePort }) {
           if (!reply.ok) throw new Error(`chat:join refused: ${JSON.stringify(reply)}`);
         }
         // warm-up (connections, prepared statements, JIT)
-        await measure({ sender, receiver, consultationId: pair.consultationId, kind, total: RATE }).catch(() => undefined);
+        await measure({ sender, receiver, consultationId: pair.consultationId, kind, total: Math.round(RATE * WARMUP_SECONDS) }).catch(() => undefined);
         say(TAG, `${kind === 'message' ? 'chat:message' : 'chat:typing'}, ${label}: ${RATE}/s for ${SECONDS} s`);
         // the CPU each api instance spends per event (user + system, from /proc): steadier than latency on a
         // shared machine, where another process's load moves the percentiles but not this
