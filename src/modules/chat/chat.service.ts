@@ -89,11 +89,12 @@ export class ChatService {
     return { access, profiles, at: Date.now() };
   }
 
-  /** The room as checked less than ROOM_TTL_MS ago, else checked again (and refreshed in place). */
+  /** `room` is for this consultation and was checked less than ROOM_TTL_MS ago. */
   private isFresh(room: ChatRoom, consultationId: string): boolean {
     return room.access.id === consultationId && Date.now() - room.at < ROOM_TTL_MS;
   }
 
+  /** The room as checked less than ROOM_TTL_MS ago, else checked again (and refreshed in place). */
   private async fresh(me: Identity, consultationId: string, room?: ChatRoom): Promise<{ room: ChatRoom; cached: boolean }> {
     if (room && this.isFresh(room, consultationId)) return { room, cached: true };
     const now = await this.openRoom(me, consultationId);
