@@ -6,6 +6,7 @@
 // (nothing stored) is measured too: the transport's own share of the relay.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ROOT, apiNodeFlags, apiProcessEnv, say } from '../common.mjs';
@@ -13,6 +14,22 @@ import { ROOT, apiNodeFlags, apiProcessEnv, say } from '../common.mjs';
 const TAG = 'bench:realtime';
 const RATE = Number(process.env.BENCH_CHAT_RATE ?? 200); // messages per second
 const SECONDS = Number(process.env.BENCH_CHAT_SECONDS ?? 10);
+// warm-up of each scenario, same rate, not measured: V8 compiles the relay path's hot functions on its
+// background threads during the first seconds of load; measured before that, the first scenario paid for it
+// (on two cores, in CPU and in latency) and the later ones did not
+const WARMUP_SECONDS = Number(process.env.BENCH_CHAT_WARMUP_SECONDS ?? 5);
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+    return ((utime + stime) * 1000) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+const CLK_TCK = 100; // USER_HZ on Linux
 
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 const round = (n) => Math.round(n * 100) / 100;
@@ -186,14 +203,18 @@ export async function runRealtimeBench({ urls, redisUrl, fixtures, basePort }) {
           if (!reply.ok) throw new Error(`chat:join refused: ${JSON.stringify(reply)}`);
         }
         // warm-up (connections, prepared statements, JIT)
-        await measure({ sender, receiver, consultationId: pair.consultationId, kind, total: RATE }).catch(() => undefined);
+        await measure({ sender, receiver, consultationId: pair.consultationId, kind, total: Math.round(RATE * WARMUP_SECONDS) }).catch(() => undefined);
         say(TAG, `${kind === 'message' ? 'chat:message' : 'chat:typing'}, ${label}: ${RATE}/s for ${SECONDS} s`);
+        // the CPU each api instance spends per event (user + system, from /proc): steadier than latency on a
+        // shared machine, where another process's load moves the percentiles but not this
+        const cpu0 = children.map((c) => cpuMs(c.pid));
         const r = await measure({ sender, receiver, consultationId: pair.consultationId, kind });
-        results.push({ scenario: `${kind === 'message' ? 'chat:message → chat:message:received' : 'chat:typing relay'} (${label})`, ...r });
+        const cpuPerEventMs = children.map((c, i) => round((cpuMs(c.pid) - cpu0[i]) / r.sent));
+        results.push({ scenario: `${kind === 'message' ? 'chat:message → chat:message:received' : 'chat:typing relay'} (${label})`, ...r, cpuPerEventMs });
       }
     }
-    console.log(`\n| realtime scenario | offered msg/s | delivered msg/s | p50 ms | p99 ms | max ms | failed |\n|---|---|---|---|---|---|---|`);
-    for (const r of results) console.log(`| ${r.scenario} | ${r.offeredPerSec} | ${r.deliveredPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.failed} ${r.failed ? JSON.stringify(r.failures) : ''} |`);
+    console.log(`\n| realtime scenario | offered msg/s | delivered msg/s | p50 ms | p99 ms | max ms | failed | CPU ms/event (sender's api, other api) |\n|---|---|---|---|---|---|---|---|`);
+    for (const r of results) console.log(`| ${r.scenario} | ${r.offeredPerSec} | ${r.deliveredPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.failed} ${r.failed ? JSON.stringify(r.failures) : ''} | ${r.cpuPerEventMs.join(', ')} |`);
     return results;
   } finally {
     for (const s of sockets) s.close();

@@ -5,7 +5,9 @@ import { Role } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { io } from 'socket.io-client';
+import { RequestContext } from '../../src/common/context/request-context.service.js';
 import { EnvelopeCrypto } from '../../src/infra/crypto/envelope-crypto.service.js';
+import { SubjectKeys } from '../../src/infra/crypto/subject-keys.service.js';
 import { sealMessageContent } from '../../src/modules/chat/message-crypto.js';
 import { createUser, signAccessToken } from '../helpers/fixtures.js';
 import { connectSocket, nextEvent } from '../helpers/sockets.js';
@@ -224,6 +226,30 @@ describe('/chat socket namespace', { timeout: 120_000 }, () => {
       expect(await messages(p.consultationId)).toBe(12);
       expect(e.connected).toBe(true);
       expect(await ack(e, 'chat:typing', { consultationId: p.consultationId, isTyping: false })).toEqual({ ok: true });
+    });
+    it('flooding a warm socket (room checked, subject key held: encryption runs while the limit is counted): exactly the limit persisted and broadcast, the rest RATE_LIMITED whatever their payload', async () => {
+      const p = await createPair(t.db);
+      const [e, pr] = [await connect(p.employee), await connect(p.practitioner)];
+      await ack(e, 'chat:join', { consultationId: p.consultationId });
+      await ack(pr, 'chat:join', { consultationId: p.consultationId });
+      const seen = record(pr);
+      // the first message creates the employee's subject key, the second reads it into the sender's cache
+      for (const i of [0, 1]) expect(await ack(e, 'chat:message', { consultationId: p.consultationId, content: `warm ${i}` })).toMatchObject({ ok: true });
+      const keys = t.app.get(SubjectKeys);
+      const identity = { userId: p.employee.id, email: p.employee.email, role: Role.EMPLOYEE, companyId: null, employeeId: null, practitionerId: null };
+      expect(await t.app.get(RequestContext).runAs(identity, async () => keys.holds(p.employee.id))).toBe(true);
+
+      const replies = await Promise.all(Array.from({ length: 14 }, (_, i) => ack(e, 'chat:message', { consultationId: p.consultationId, content: `m${i}` })));
+      expect(replies.filter((r) => r.ok)).toHaveLength(10);
+      for (const r of replies.filter((r) => !r.ok)) expect(r.error).toMatchObject({ code: 'RATE_LIMITED', details: [{ field: 'chat:message' }] });
+      // over the limit, the limit answers first: an invalid payload is RATE_LIMITED too, and nothing is written
+      expect(await ack(e, 'chat:message', { consultationId: p.consultationId, content: '   ' })).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+      expect(await messages(p.consultationId)).toBe(12);
+      // chat:typing goes out after every broadcast above, through the same server: once it arrived, all did
+      const typing = nextEvent(pr, 'chat:typing');
+      expect(await ack(e, 'chat:typing', { consultationId: p.consultationId, isTyping: true })).toEqual({ ok: true });
+      await typing;
+      expect(seen.filter(([ev]) => ev === 'chat:message:received')).toHaveLength(12);
     });
   });
 

@@ -72,10 +72,13 @@ export class EnvelopeCrypto {
    * subject key), in which case erasing that subject key makes the record undecryptable for good.
    */
   encrypt(plaintext: string | Buffer, aad: string, wrapping?: WrappingKey): Envelope {
-    const dek = randomBytes(32);
+    // the data key and both IVs from one call to the CSPRNG (independent bytes; one call instead of three
+    // on the chat's hot path)
+    const random = randomBytes(32 + 2 * IV_BYTES);
+    const dek = random.subarray(0, 32);
     try {
-      const content = seal(dek, Buffer.isBuffer(plaintext) ? plaintext : Buffer.from(plaintext, 'utf8'), aad);
-      const wrapped = seal(wrapping?.key ?? this.kek(this.currentVersion), dek, `dek:${aad}`);
+      const content = seal(dek, Buffer.isBuffer(plaintext) ? plaintext : Buffer.from(plaintext, 'utf8'), aad, random.subarray(32, 32 + IV_BYTES));
+      const wrapped = seal(wrapping?.key ?? this.kek(this.currentVersion), dek, `dek:${aad}`, random.subarray(32 + IV_BYTES));
       return {
         encryptedContent: content.data,
         iv: content.iv,
@@ -194,8 +197,7 @@ export class EnvelopeCrypto {
   }
 }
 
-function seal(key: Buffer, data: Buffer, aad: string) {
-  const iv = randomBytes(IV_BYTES);
+function seal(key: Buffer, data: Buffer, aad: string, iv: Buffer = randomBytes(IV_BYTES)) {
   const cipher = createCipheriv(ALGO, key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const out = Buffer.concat([cipher.update(data), cipher.final()]);

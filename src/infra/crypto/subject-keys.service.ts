@@ -84,6 +84,13 @@ export class SubjectKeys {
     }
   }
 
+  /** True when the current caller holds `subjectId`'s key in the cache (wrappingFor/ring will not query the database). */
+  holds(subjectId: string): boolean {
+    const me = this.ctx.identity?.userId;
+    const entry = me ? this.cache.get(`${me}:${subjectId}`) : undefined;
+    return !!entry && Date.now() - entry.at < KEY_TTL_MS;
+  }
+
   private cached(reader: string, subjectId: string): Buffer | undefined {
     const k = `${reader}:${subjectId}`;
     const entry = this.cache.get(k);

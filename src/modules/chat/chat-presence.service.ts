@@ -33,6 +33,18 @@ export class ChatPresence {
     });
   }
 
+  /**
+   * Broadcasts to a consultation's room through this instance's own Socket.IO server: its local sockets
+   * get the event at once, the Redis adapter publishes it once for the other instances (the emitter would
+   * send it to Redis and back before even this instance's sockets saw it). False when this process has no
+   * /chat server (then the caller publishes through RealtimePublisher).
+   */
+  toRoom(consultationId: string, event: string, payload: unknown): boolean {
+    if (!this.namespace) return false;
+    this.namespace.to(consultationRoom(consultationId)).emit(event, payload);
+    return true;
+  }
+
   /** A socket of `userId` left the room (chat:leave, disconnect): every instance forgets its "joined" answer. */
   async left(consultationId: string, userId: string, opts: { wait: boolean }): Promise<void> {
     this.joined.delete(key(consultationId, userId));

@@ -14,6 +14,7 @@ import { payloadAndAck, toErrorAck, type Ack } from '../../infra/realtime/socket
 import { ChatPresence, consultationRoom } from './chat-presence.service.js';
 import { ChatRateLimiter } from './chat-rate-limiter.service.js';
 import { ChatService, type ChatRoom } from './chat.service.js';
+import { fastSocketPayload } from './socket-payload.js';
 import { ConsultationRefDto, SocketMessageDto, SocketReadDto, SocketTypingDto } from './dto/chat.dto.js';
 
 const notJoined = () => new AppException(HttpStatus.CONFLICT, ErrorCode.CHAT_NOT_JOINED, 'Rejoignez d’abord la conversation (chat:join)');
@@ -80,11 +81,19 @@ export class ChatGateway implements OnGatewayInit {
       return { consultationId };
     });
 
-    this.on(socket, 'chat:message', SocketMessageDto, async (me, dto) => {
-      requireJoined(dto.consultationId);
-      const message = await this.chat.send(me, dto.consultationId, dto, joined.get(dto.consultationId));
-      return { messageId: message.id, createdAt: message.createdAt };
-    });
+    // runs while the rate limit is still being counted in Redis: everything up to the insert (room check,
+    // encryption) overlaps that round trip, and send() waits for `allowed` before writing anything
+    this.on(
+      socket,
+      'chat:message',
+      SocketMessageDto,
+      async (me, dto, allowed) => {
+        requireJoined(dto.consultationId);
+        const message = await this.chat.send(me, dto.consultationId, dto, joined.get(dto.consultationId), allowed);
+        return { messageId: message.id, createdAt: message.createdAt };
+      },
+      { beforeLimit: true },
+    );
 
     this.on(socket, 'chat:typing', SocketTypingDto, async (me, { consultationId, isTyping }) => {
       requireJoined(consultationId);
@@ -99,17 +108,37 @@ export class ChatGateway implements OnGatewayInit {
     });
   }
 
-  private on<T extends object>(socket: Socket, event: string, dto: new () => T, handler: (me: Identity, payload: T) => Promise<Record<string, unknown>>): void {
+  /**
+   * One client event: rate limited (Redis), validated, run as the socket's user, acknowledged. The limit's
+   * round trip and the validation run concurrently; the limit is awaited first and decides first (a limited
+   * event is RATE_LIMITED whatever its payload). A handler starts once both passed, unless `beforeLimit`:
+   * then it starts as soon as the payload is valid and gets `allowed`, which it MUST await before any write
+   * or broadcast (it rejects when the event is limited); its outcome is only used once the limit allowed it.
+   */
+  private on<T extends object>(
+    socket: Socket,
+    event: string,
+    dto: new () => T,
+    handler: (me: Identity, payload: T, allowed: Promise<void>) => Promise<Record<string, unknown>>,
+    opts: { beforeLimit?: boolean } = {},
+  ): void {
     socket.on(event, async (...args: unknown[]) => {
       const { payload: raw, ack } = payloadAndAck(args);
       const me = (socket.data as AuthedSocketData).identity;
-      try {
-        const retryAfter = await this.limiter.hit(me.userId, event);
+      // sent to Redis first (the command is written synchronously), validated while it travels
+      const limit = this.limiter.hit(me.userId, event);
+      const allowed = limit.then((retryAfter) => {
         if (retryAfter) {
           throw new AppException(HttpStatus.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, `Trop d’événements ${event}, réessayez dans ${retryAfter} s`, [{ field: event, message: `retryAfter=${retryAfter}` }]);
         }
-        const payload = await parse(dto, raw);
-        const result = await this.ctx.runAs(me, () => handler(me, payload));
+      });
+      const parsed = parse(dto, raw);
+      const early = opts.beforeLimit ? parsed.then((payload) => this.ctx.runAs(me, () => handler(me, payload, allowed))) : undefined;
+      // settled either way below; never an unhandled rejection
+      void (early ?? parsed).catch(() => undefined);
+      try {
+        await allowed;
+        const result = early ? await early : await this.ctx.runAs(me, async () => handler(me, await parsed, allowed));
         ack({ ok: true, ...result } as Ack);
       } catch (e) {
         ack(toErrorAck(e, event));
@@ -120,6 +149,8 @@ export class ChatGateway implements OnGatewayInit {
 
 /** Validates a client payload like the HTTP ValidationPipe (whitelist, unknown and prototype keys refused). */
 async function parse<T extends object>(dto: new () => T, payload: unknown): Promise<T> {
+  const fast = fastSocketPayload(dto, payload);
+  if (fast) return fast;
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid([{ message: 'un objet JSON est attendu' }]);
   const proto = prototypeKeyErrors(payload);
   if (proto.length) throw invalid(proto);

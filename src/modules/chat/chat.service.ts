@@ -89,9 +89,14 @@ export class ChatService {
     return { access, profiles, at: Date.now() };
   }
 
+  /** `room` is for this consultation and was checked less than ROOM_TTL_MS ago. */
+  private isFresh(room: ChatRoom, consultationId: string): boolean {
+    return room.access.id === consultationId && Date.now() - room.at < ROOM_TTL_MS;
+  }
+
   /** The room as checked less than ROOM_TTL_MS ago, else checked again (and refreshed in place). */
   private async fresh(me: Identity, consultationId: string, room?: ChatRoom): Promise<{ room: ChatRoom; cached: boolean }> {
-    if (room && room.access.id === consultationId && Date.now() - room.at < ROOM_TTL_MS) return { room, cached: true };
+    if (room && this.isFresh(room, consultationId)) return { room, cached: true };
     const now = await this.openRoom(me, consultationId);
     if (room) Object.assign(room, now);
     return { room: now, cached: false };
@@ -125,7 +130,12 @@ export class ChatService {
    * CH2 / W3: encrypts, persists, then broadcasts `chat:message:received`; an offline recipient is notified.
    * `room`: what the socket's chat:join checked (one insert per message while it is fresh).
    */
-  async send(me: Identity, consultationId: string, dto: { content: string; attachmentUrl?: string }, room?: ChatRoom): Promise<MessageDto> {
+  async send(me: Identity, consultationId: string, dto: { content: string; attachmentUrl?: string }, room?: ChatRoom, allowed?: Promise<void>): Promise<MessageDto> {
+    // `allowed`: the sender's rate limit, still being counted in Redis. What needs no database — the room as
+    // chat:join checked it (while fresh), the encryption under a subject key already held — goes ahead of
+    // it; anything that reads or writes the database, and the insert itself, waits for it
+    const ahead = !!allowed && !dto.attachmentUrl && !!room && this.isFresh(room, consultationId) && this.subjectKeys.holds(room.access.employeeUserId);
+    if (allowed && !ahead) await allowed;
     const { room: r, cached } = await this.fresh(me, consultationId, room);
     this.assertWritable(r.access);
     const attachment = dto.attachmentUrl ? await this.attachment(me, consultationId, dto.attachmentUrl) : null;
@@ -150,6 +160,7 @@ export class ChatService {
       deletedAt: null,
       createdAt: new Date(0), // stamped by the database (messages_guard_write)
     };
+    if (ahead) await allowed;
     try {
       row.createdAt = await this.insert(row);
     } catch (e) {
@@ -161,7 +172,9 @@ export class ChatService {
       throw e;
     }
     const message = this.toDto(row, r.profiles, { plaintext: dto.content });
-    this.publisher.toRoom('/chat', consultationRoom(consultationId), 'chat:message:received', message);
+    // through this instance's Socket.IO server when it has one (its own sockets at once, one publish for the
+    // others), else the emitter
+    if (!this.presence.toRoom(consultationId, 'chat:message:received', message)) this.publisher.toRoom('/chat', consultationRoom(consultationId), 'chat:message:received', message);
     void this.ctx.runAs(me, () => this.notifyIfOffline(r.access, id));
     return message;
   }
