@@ -4,17 +4,7 @@ import type { Queue } from 'bullmq';
 import { QUEUE } from '../../src/infra/queue/queues.js';
 import { bearer, createCompany, createUser, signAccessToken, TestCompany, TestUser } from '../helpers/fixtures.js';
 import { randomIp, startTestApp, TestContext } from '../helpers/test-app.js';
-
-/** Polls `check` until it returns a value (condition wait, no fixed sleep). */
-async function until<T>(check: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from '../helpers/wait.js';
 
 describe('Large CSV exports run as a job with progress (REPORTS_EXPORT_ASYNC_ROWS)', () => {
   let t: TestContext;

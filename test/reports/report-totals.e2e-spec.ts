@@ -10,20 +10,10 @@ import { insertConsultation } from '../consultations/helpers.js';
 import { bearer, createCompany, createUser, signAccessToken, TestCompany, TestUser } from '../helpers/fixtures.js';
 import { Ctx, openRlsDb, RlsDb } from '../helpers/rls.js';
 import { randomIp, startTestApp, TestContext } from '../helpers/test-app.js';
+import { until } from '../helpers/wait.js';
 
 const MIN = 60_000;
 const WITHHELD = { withheld: true, reason: 'BELOW_THRESHOLD', minimumGroupSize: 10 };
-
-/** Polls `check` until it returns a value (condition wait, no fixed sleep). */
-async function until<T>(check: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Totals {
   employee_count: number;

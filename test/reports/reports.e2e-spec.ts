@@ -13,23 +13,13 @@ import { insertConsultation } from '../consultations/helpers.js';
 import { bearer, createCompany, createUser, signAccessToken, TestCompany, TestUser } from '../helpers/fixtures.js';
 import { openRlsDb, RlsDb, Ctx } from '../helpers/rls.js';
 import { randomIp, startTestApp, TestContext } from '../helpers/test-app.js';
+import { until } from '../helpers/wait.js';
 
 type Method = 'get' | 'post';
 const ALL_ROLES = Object.values(Role);
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name));
 const MIN = 60_000;
-
-/** Polls `check` until it returns a value (condition wait, no fixed sleep). */
-async function until<T>(check: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Reports (SPEC §4.11 R1–R7, §4.17 X5–X7, §4.19 I10, §6.6–6.7)', () => {
   let t: TestContext;
