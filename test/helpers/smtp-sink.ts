@@ -16,6 +16,8 @@ export interface SinkMail {
 /** A real SMTP server in the test process; mails are parsed and kept in arrival order. */
 export class SmtpSink {
   readonly mails: SinkMail[] = [];
+  /** Connection errors seen (e.g. ECONNRESET when a sender is killed mid-send). */
+  readonly connectionErrors: string[] = [];
   private readonly events = new EventEmitter();
   private server?: SMTPServer;
   port = 0;
@@ -47,6 +49,9 @@ export class SmtpSink {
           .catch(callback);
       },
     });
+    // A sender that dies mid-delivery (tests SIGKILL workers) resets its connection; smtp-server reports that as
+    // an 'error' event on the server, which would otherwise be an uncaught exception in the test process.
+    this.server.on('error', (e: NodeJS.ErrnoException) => this.connectionErrors.push(e.code ?? e.message));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server!.server.address() as AddressInfo).port;
   }
