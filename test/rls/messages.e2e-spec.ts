@@ -171,3 +171,52 @@ describe('chat_post_message and app_set_caller (one round trip, same rules)', ()
     await expect(post(ctx.emp, message(await consultation()), db.sys)).rejects.toMatchObject(DENIED);
   });
 });
+
+// Migration 20261130000500_consultation_participant: AccessService's participant check in one prepared call
+// (the chat room's re-check), called in autocommit exactly as TenantSql calls it.
+describe('consultation_participant (the participant check in one round trip, same rule)', () => {
+  const contextOf = (c: Ctx) => [c.userId, c.role, c.companyId ?? '', c.employeeId ?? '', c.practitionerId ?? ''];
+  const check = (c: Ctx, cid: string, client: { query: (text: string, values: unknown[]) => Promise<{ rows: Row[] }> } = db.app) =>
+    client.query('SELECT consultation_participant($1, $2, $3, $4, $5, $6) AS result', [...contextOf(c), cid]).then((r) => r.rows[0].result as Row | null);
+
+  it('answers the two participants with the consultation and both profiles, and leaves no context behind', async () => {
+    const h = hour;
+    const cid = await consultation({ status: 'COMPLETED', started_at: new Date(day.getTime() + h * 3_600_000), ended_at: new Date(day.getTime() + h * 3_600_000 + 45 * 60_000) });
+    const client = await db.app.connect();
+    try {
+      for (const who of [ctx.emp, ctx.prac]) {
+        const found = await check(who, cid, client);
+        expect(found).toMatchObject({
+          id: cid,
+          status: 'COMPLETED',
+          format: 'VIDEO',
+          employeeId: F.emp,
+          practitionerId: F.prac,
+          employee: { userId: F.userEmp, id: F.emp, firstName: 'E', lastName: 'One', avatarUrl: null },
+          practitioner: { userId: F.userPrac, id: F.prac, firstName: 'P', lastName: 'One', avatarUrl: null },
+        });
+        // instants with their offset: the same instants as the columns
+        expect(new Date(found!.startedAt as string).getTime()).toBe(day.getTime() + h * 3_600_000);
+        expect(new Date(found!.endedAt as string).getTime()).toBe(day.getTime() + h * 3_600_000 + 45 * 60_000);
+        expect(new Date(found!.scheduledAt as string).getTime()).toBe(day.getTime() + h * 3_600_000);
+        const after = (await client.query(`SELECT current_setting('app.user_id', true) AS u, current_setting('app.role', true) AS r`, [])).rows[0];
+        for (const v of Object.values(after)) expect([null, '']).toContain(v);
+      }
+    } finally {
+      client.release();
+    }
+  });
+
+  it('answers NULL to anyone else: another employee, a context borrowing a participant’s profile id, an unknown id, no caller', async () => {
+    const cid = await consultation();
+    for (const who of [ctx.emp2, ctx.rhWithEmp, ctx.hzWithPrac, ctx.empForeignProfile]) expect(await check(who, cid)).toBeNull();
+    expect(await check(ctx.emp, id())).toBeNull();
+    expect(await check({ userId: '', role: '' as Role }, cid)).toBeNull();
+    // a cancelled consultation is still answered (read-only history), the service decides what may be written
+    expect(await check(ctx.emp, await consultation({ status: 'CANCELLED' }))).toMatchObject({ status: 'CANCELLED' });
+  });
+
+  it('is not callable by the system role', async () => {
+    await expect(check(ctx.emp, await consultation(), db.sys)).rejects.toMatchObject(DENIED);
+  });
+});

@@ -12,7 +12,7 @@ import { TenantPrisma } from './tenant-prisma.service.js';
  * first five parameters and hands it to app_set_caller() before anything else (migration
  * 20261130000200_chat_one_round_trip), so RLS decides as for any statement of the caller.
  */
-export type HotFunction = 'chat_post_message';
+export type HotFunction = 'chat_post_message' | 'consultation_participant';
 
 /**
  * The realtime hot path's database access (issue 7): ONE round trip per operation, as the current caller, on

@@ -3,6 +3,7 @@ import { ConsultationFormat, ConsultationStatus, Prisma, Role } from '@prisma/cl
 import type { Identity } from '../../common/context/request-context.js';
 import { AppException } from '../../common/errors/app.exception.js';
 import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
+import { TenantSql } from '../../infra/prisma/tenant-sql.service.js';
 
 /** What any caller of a consultation-scoped resource (chat, call, file, note) may need to know. */
 export interface ConsultationAccess {
@@ -22,6 +23,25 @@ export interface ConsultationAccess {
   counterpartUserId: string;
 }
 
+/** A participant as the other one sees it (chat sender names). */
+export interface ParticipantProfile {
+  userId: string;
+  id: string;
+  firstName: string;
+  lastName: string;
+  avatarUrl: string | null;
+}
+
+/** What consultation_participant() answers (json: instants as ISO strings with their offset). */
+type ParticipantRow = Omit<ConsultationAccess, 'employeeUserId' | 'practitionerUserId' | 'side' | 'counterpartUserId' | 'scheduledAt' | 'scheduledEndAt' | 'startedAt' | 'endedAt'> & {
+  scheduledAt: string;
+  scheduledEndAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  employee: ParticipantProfile;
+  practitioner: ParticipantProfile;
+};
+
 const SELECT = {
   id: true, status: true, format: true, scheduledAt: true, scheduledEndAt: true, startedAt: true, endedAt: true,
   employeeId: true, practitionerId: true,
@@ -36,7 +56,10 @@ const SELECT = {
  */
 @Injectable()
 export class AccessService {
-  constructor(private readonly tenant: TenantPrisma) {}
+  constructor(
+    private readonly tenant: TenantPrisma,
+    private readonly sql: TenantSql,
+  ) {}
 
   /** Where-clause restricting consultations to those the caller takes part in (nobody else: matches none). */
   participantWhere(me: Identity): Prisma.ConsultationWhereInput {
@@ -49,15 +72,23 @@ export class AccessService {
   async consultationParticipant(me: Identity, consultationId: string): Promise<ConsultationAccess> {
     const c = await this.tenant.db.consultation.findFirst({ where: { id: consultationId, ...this.participantWhere(me) }, select: SELECT });
     if (!c) throw AppException.notFound('Consultation introuvable');
-    const side = me.role === Role.EMPLOYEE ? 'employee' : 'practitioner';
     const { employee, practitioner, ...rest } = c;
-    return {
-      ...rest,
-      employeeUserId: employee.userId,
-      practitionerUserId: practitioner.userId,
-      side,
-      counterpartUserId: side === 'employee' ? practitioner.userId : employee.userId,
-    };
+    return withSides(me, rest, employee.userId, practitioner.userId);
+  }
+
+  /**
+   * The same check (same rule, same 404) with both participants' profiles, in one prepared round trip
+   * (TenantSql, consultation_participant) instead of Prisma's relation query, planned at every call: for
+   * the realtime path, where a chat room is re-checked every few seconds while messages flow. Inside an
+   * HTTP request it commits the request's transaction first (TenantSql), so only where nothing follows.
+   */
+  async consultationParticipants(me: Identity, consultationId: string): Promise<{ access: ConsultationAccess; employee: ParticipantProfile; practitioner: ParticipantProfile }> {
+    const row = await this.sql.call<ParticipantRow | null>('consultation_participant', [consultationId]);
+    if (!row) throw AppException.notFound('Consultation introuvable');
+    const { employee, practitioner, scheduledAt, scheduledEndAt, startedAt, endedAt, ...rest } = row;
+    const at = (iso: string | null) => (iso === null ? null : new Date(iso));
+    const access = withSides(me, { ...rest, scheduledAt: new Date(scheduledAt), scheduledEndAt: new Date(scheduledEndAt), startedAt: at(startedAt), endedAt: at(endedAt) }, employee.userId, practitioner.userId);
+    return { access, employee, practitioner };
   }
 
   /**
@@ -79,4 +110,9 @@ export class AccessService {
     if (me.role !== Role.PRACTITIONER) throw AppException.notFound('Consultation introuvable');
     return this.consultationParticipant(me, consultationId);
   }
+}
+
+function withSides(me: Identity, c: Omit<ConsultationAccess, 'employeeUserId' | 'practitionerUserId' | 'side' | 'counterpartUserId'>, employeeUserId: string, practitionerUserId: string): ConsultationAccess {
+  const side = me.role === Role.EMPLOYEE ? 'employee' : 'practitioner';
+  return { ...c, employeeUserId, practitionerUserId, side, counterpartUserId: side === 'employee' ? practitionerUserId : employeeUserId };
 }

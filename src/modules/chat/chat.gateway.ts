@@ -13,7 +13,8 @@ import { SocketAuthService, type AuthedSocketData } from '../../infra/realtime/s
 import { payloadAndAck, toErrorAck, type Ack } from '../../infra/realtime/socket-events.js';
 import { ChatPresence, consultationRoom } from './chat-presence.service.js';
 import { ChatRateLimiter } from './chat-rate-limiter.service.js';
-import { ChatService, type ChatRoom } from './chat.service.js';
+import type { ChatRoom } from './chat-room.js';
+import { ChatService } from './chat.service.js';
 import { fastSocketPayload } from './socket-payload.js';
 import { ConsultationRefDto, SocketMessageDto, SocketReadDto, SocketTypingDto } from './dto/chat.dto.js';
 

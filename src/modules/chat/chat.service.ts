@@ -15,6 +15,7 @@ import { RedisService } from '../../infra/redis/redis.module.js';
 import { AccessService, type ConsultationAccess } from '../access/access.service.js';
 import { fileIdFromUrl, FilesService, fileUrl } from '../files/files.service.js';
 import { ChatPresence, consultationRoom } from './chat-presence.service.js';
+import { adopt, freshRoom, isFresh, type ChatRoom, type Profiles } from './chat-room.js';
 import { MessageRef, openMessageContent, sealMessageContent } from './message-crypto.js';
 import { SubjectKeyring, SubjectKeys } from '../../infra/crypto/subject-keys.service.js';
 import type { AttachmentUploadedDto, MessageDto, MessageListDto, MessageSenderDto, ThreadDto } from './dto/chat.dto.js';
@@ -22,28 +23,6 @@ import { HISTORY_PAGE } from './dto/chat.dto.js';
 
 const CLOSED: ConsultationStatus[] = [ConsultationStatus.CANCELLED, ConsultationStatus.NO_SHOW];
 const PROFILE = { userId: true, id: true, firstName: true, lastName: true, avatarUrl: true } as const;
-
-interface Profile {
-  userId: string;
-  id: string;
-  firstName: string;
-  lastName: string;
-  avatarUrl: string | null;
-}
-type Profiles = Map<string, Profile>;
-
-/**
- * What `chat:join` checked for one socket and conversation: participation, status and the two profiles.
- * A socket's `chat:message` reuses it for ROOM_TTL_MS instead of re-reading it for every message; the
- * database stays the authority (RLS refuses a message from a non-participant or into a CANCELLED/NO_SHOW
- * consultation), and a refused insert re-reads the room to answer with the right error.
- */
-export interface ChatRoom {
-  access: ConsultationAccess;
-  profiles: Profiles;
-  at: number;
-}
-const ROOM_TTL_MS = 10_000;
 
 export interface ReadReceipt {
   messageId: string;
@@ -85,21 +64,14 @@ export class ChatService {
 
   /** W1: 404 unless the caller is one of the consultation's two participants; what a socket keeps once joined. */
   async openRoom(me: Identity, consultationId: string): Promise<ChatRoom> {
-    const [access, profiles] = await Promise.all([this.access.consultationParticipant(me, consultationId), this.profiles(me, consultationId)]);
-    return { access, profiles, at: Date.now() };
+    const at = Date.now();
+    const { access, employee, practitioner } = await this.access.consultationParticipants(me, consultationId);
+    return { access, profiles: new Map([employee, practitioner].map((p) => [p.userId, p])), at };
   }
 
-  /** `room` is for this consultation and was checked less than ROOM_TTL_MS ago. */
-  private isFresh(room: ChatRoom, consultationId: string): boolean {
-    return room.access.id === consultationId && Date.now() - room.at < ROOM_TTL_MS;
-  }
-
-  /** The room as checked less than ROOM_TTL_MS ago, else checked again (and refreshed in place). */
-  private async fresh(me: Identity, consultationId: string, room?: ChatRoom): Promise<{ room: ChatRoom; cached: boolean }> {
-    if (room && this.isFresh(room, consultationId)) return { room, cached: true };
-    const now = await this.openRoom(me, consultationId);
-    if (room) Object.assign(room, now);
-    return { room: now, cached: false };
+  /** The room as checked less than ROOM_TTL_MS ago, else checked again (see freshRoom). */
+  private fresh(me: Identity, consultationId: string, room?: ChatRoom): Promise<{ room: ChatRoom; cached: boolean }> {
+    return freshRoom(room, consultationId, () => this.openRoom(me, consultationId));
   }
 
   /** CH1 / W6: a page of messages, oldest first; `cursor` (a message id) pages backwards. */
@@ -134,7 +106,7 @@ export class ChatService {
     // `allowed`: the sender's rate limit, still being counted in Redis. What needs no database — the room as
     // chat:join checked it (while fresh), the encryption under a subject key already held — goes ahead of
     // it; anything that reads or writes the database, and the insert itself, waits for it
-    const ahead = !!allowed && !dto.attachmentUrl && !!room && this.isFresh(room, consultationId) && this.subjectKeys.holds(room.access.employeeUserId);
+    const ahead = !!allowed && !dto.attachmentUrl && !!room && isFresh(room, consultationId) && this.subjectKeys.holds(room.access.employeeUserId);
     if (allowed && !ahead) await allowed;
     const { room: r, cached } = await this.fresh(me, consultationId, room);
     this.assertWritable(r.access);
@@ -167,8 +139,10 @@ export class ChatService {
       // refused by the database although the cached room allowed it (cancelled or no-show meanwhile):
       // check again, so the answer is CHAT_CLOSED (or 404) rather than an internal error
       if (!cached || !room) throw e;
-      room.at = 0;
-      this.assertWritable((await this.fresh(me, consultationId, room)).room.access);
+      // a check of its own: one already in flight may have started before the change
+      const now = await this.openRoom(me, consultationId);
+      adopt(room, now);
+      this.assertWritable(now.access);
       throw e;
     }
     const message = this.toDto(row, r.profiles, { plaintext: dto.content });
