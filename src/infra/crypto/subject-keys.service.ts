@@ -67,6 +67,7 @@ export class SubjectKeys {
    * cache refuses the erased user within the same delay and the key row is gone from the database.
    */
   private readonly cache = new Map<string, { key: Buffer; at: number }>();
+  private readonly loading = new Map<string, Promise<void>>();
 
   constructor(
     private readonly tenant: TenantPrisma,
@@ -101,16 +102,56 @@ export class SubjectKeys {
     return undefined;
   }
 
-  private remember(reader: string, subjectId: string, key: Buffer): void {
+  /** Caches `key` as read by `reader` at `at` (when its read started), replacing an older entry. */
+  private remember(reader: string, subjectId: string, key: Buffer, at: number): void {
     const k = `${reader}:${subjectId}`;
-    if (this.cache.has(k)) return;
-    if (this.cache.size >= KEY_CACHE_MAX) {
+    const old = this.cache.get(k);
+    if (old && old.at >= at) return;
+    if (old) {
+      old.key.fill(0);
+      this.cache.delete(k);
+    } else if (this.cache.size >= KEY_CACHE_MAX) {
       // the oldest entry (a Map iterates in insertion order)
       const [oldest, entry] = this.cache.entries().next().value as [string, { key: Buffer }];
       entry.key.fill(0);
       this.cache.delete(oldest);
     }
-    this.cache.set(k, { key: Buffer.from(key), at: Date.now() });
+    this.cache.set(k, { key: Buffer.from(key), at });
+  }
+
+  /**
+   * Reads the keys of `subjectIds` that `reader` (the current caller, outside any transaction) may read into
+   * the cache, and drops the cached ones the database no longer gives (erased). One read per (reader,
+   * subjects) in flight: the messages of a busy conversation that all find the key missing or expired share
+   * it instead of starting one each.
+   */
+  private load(reader: string, subjectIds: string[]): Promise<void> {
+    const k = `${reader}:${subjectIds.join(',')}`;
+    let loading = this.loading.get(k);
+    if (!loading) {
+      const at = Date.now();
+      loading = this.tenant.db.subjectKey
+        .findMany({ where: { subjectId: { in: subjectIds } }, select: { subjectId: true, encryptedKey: true, dekIv: true, dekAuthTag: true, keyVersion: true } })
+        .then((rows) => {
+          const found = new Set<string>();
+          for (const row of rows) {
+            const key = this.crypto.openSubjectKey(row.subjectId, row);
+            this.remember(reader, row.subjectId, key, at);
+            key.fill(0);
+            found.add(row.subjectId);
+          }
+          for (const id of subjectIds) if (!found.has(id)) this.drop(reader, id);
+        })
+        .finally(() => this.loading.delete(k));
+      this.loading.set(k, loading);
+    }
+    return loading;
+  }
+
+  private drop(reader: string, subjectId: string): void {
+    const k = `${reader}:${subjectId}`;
+    this.cache.get(k)?.key.fill(0);
+    this.cache.delete(k);
   }
 
   /**
@@ -123,29 +164,37 @@ export class SubjectKeys {
     const keys = new Map<string, Buffer>();
     if (ids.length === 0) return new SubjectKeyring(this.crypto, keys);
     const me = this.ctx.identity?.userId;
-    if (me) {
+    const fromCache = () => {
       for (const id of ids) {
-        const key = this.cached(me, id);
+        const key = me && !keys.has(id) ? this.cached(me, id) : undefined;
         if (key) keys.set(id, key);
       }
-    }
-    if (ids.every((id) => keys.has(id))) return new SubjectKeyring(this.crypto, keys);
+    };
+    fromCache();
     // only keys read outside any transaction are remembered: a key created in a transaction that later
     // rolls back must never be reused to seal a record (it would be unreadable for ever)
     const remember = me && !opts.tx && !this.tenant.inRequestTransaction ? me : undefined;
-    const load = async (db: Db, cache?: string) => {
+    if (remember) {
+      // past half their life, the keys are read again in the background: a live conversation never waits
+      const ageing = ids.filter((id) => keys.has(id) && Date.now() - (this.cache.get(`${remember}:${id}`)?.at ?? 0) >= KEY_TTL_MS / 2);
+      if (ageing.length) this.load(remember, ageing).catch(() => undefined);
+    }
+    if (ids.every((id) => keys.has(id))) return new SubjectKeyring(this.crypto, keys);
+    const read = async (db: Db) => {
       const rows = await db.subjectKey.findMany({
         where: { subjectId: { in: ids.filter((id) => !keys.has(id)) } },
         select: { subjectId: true, encryptedKey: true, dekIv: true, dekAuthTag: true, keyVersion: true },
       });
-      for (const row of rows) {
-        const key = this.crypto.openSubjectKey(row.subjectId, row);
-        keys.set(row.subjectId, key);
-        if (cache) this.remember(cache, row.subjectId, key);
-      }
+      for (const row of rows) keys.set(row.subjectId, this.crypto.openSubjectKey(row.subjectId, row));
     };
-    // the common case is one read; creating (first journal entry, first message) takes a transaction
-    await load(opts.tx ?? this.tenant.db, remember);
+    // the common case is one read (shared, and cached, outside a transaction); creating (first journal
+    // entry, first message) takes a transaction
+    if (remember) {
+      await this.load(remember, ids.filter((id) => !keys.has(id)));
+      fromCache();
+    } else {
+      await read(opts.tx ?? this.tenant.db);
+    }
     if (opts.create && ids.some((id) => !keys.has(id))) {
       const create = async (db: Db) => {
         for (const subjectId of ids.filter((id) => !keys.has(id))) {
@@ -153,7 +202,7 @@ export class SubjectKeys {
           key.fill(0); // the row read back below is the one that counts (a concurrent creation may win)
           await db.subjectKey.createMany({ data: [{ id: randomUUID(), subjectId, ...stored }], skipDuplicates: true });
         }
-        await load(db);
+        await read(db);
       };
       if (opts.tx) await create(opts.tx);
       else await this.tenant.tx(create);
