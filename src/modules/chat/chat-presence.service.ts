@@ -24,11 +24,12 @@ export class ChatPresence {
   private readonly logger = new Logger('ChatPresence');
   private namespace?: Namespace;
   private readonly joined = new Map<string, number>();
+  private readonly asking = new Map<string, Promise<boolean>>();
 
   attach(namespace: Namespace): void {
     this.namespace = namespace;
     namespace.on(LEFT, (payload: { consultationId?: unknown; userId?: unknown }, ack?: (ok: boolean) => void) => {
-      if (typeof payload?.consultationId === 'string' && typeof payload.userId === 'string') this.joined.delete(key(payload.consultationId, payload.userId));
+      if (typeof payload?.consultationId === 'string' && typeof payload.userId === 'string') this.forget(key(payload.consultationId, payload.userId));
       if (typeof ack === 'function') ack(true);
     });
   }
@@ -47,7 +48,7 @@ export class ChatPresence {
 
   /** A socket of `userId` left the room (chat:leave, disconnect): every instance forgets its "joined" answer. */
   async left(consultationId: string, userId: string, opts: { wait: boolean }): Promise<void> {
-    this.joined.delete(key(consultationId, userId));
+    this.forget(key(consultationId, userId));
     if (!this.namespace) return;
     try {
       // acknowledged by every other instance, or an error after the adapter's request timeout
@@ -57,6 +58,11 @@ export class ChatPresence {
     } catch (e) {
       this.logger.warn({ message: 'chat room departure not announced to the other instances', error: (e as Error).name });
     }
+  }
+
+  private forget(k: string): void {
+    this.joined.delete(k);
+    this.asking.delete(k);
   }
 
   /** True when a socket of `userId` has joined the consultation's room on any instance (errors: false, so the user is notified). */
@@ -70,13 +76,29 @@ export class ChatPresence {
     const k = key(consultationId, userId);
     const seen = this.joined.get(k);
     if (seen !== undefined && Date.now() - seen < JOINED_TTL_MS) return true;
+    // one round of requests per (room, user) in flight: every message sent meanwhile shares its answer
+    // (a departure drops it, so the next message after a leave asks afresh)
+    let asking = this.asking.get(k);
+    if (!asking) {
+      const current = () => this.asking.get(k) === asking;
+      asking = this.ask(room, k, userId, userOf, current).finally(() => {
+        if (current()) this.asking.delete(k);
+      });
+      this.asking.set(k, asking);
+    }
+    return asking;
+  }
+
+  private async ask(room: string, k: string, userId: string, userOf: (data: unknown) => string | undefined, current: () => boolean): Promise<boolean> {
     try {
-      const sockets = await this.namespace.in(room).fetchSockets();
+      const at = Date.now();
+      const sockets = await this.namespace!.in(room).fetchSockets();
       const joined = sockets.some((s) => userOf(s.data) === userId);
+      if (!current()) return joined; // the user left meanwhile: answer this message, remember nothing
       this.joined.delete(k);
       if (joined) {
         if (this.joined.size >= JOINED_MAX) this.joined.delete(this.joined.keys().next().value as string);
-        this.joined.set(k, Date.now());
+        this.joined.set(k, at);
       }
       return joined;
     } catch (e) {
