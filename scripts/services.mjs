@@ -369,6 +369,8 @@ async function startPostgres({ instance, port, instanceDir }) {
     '-c max_connections=200',
     // A throw-away test cluster does not need crash safety; this makes migrations and tests faster.
     ...(instance !== 'dev' ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'] : []),
+    // diagnosis, e.g. PG_EXTRA_SETTINGS="-c log_min_duration_statement=10 -c log_autovacuum_min_duration=0"
+    ...(process.env.PG_EXTRA_SETTINGS ? [process.env.PG_EXTRA_SETTINGS] : []),
   ].join(' ');
   log(`starting PostgreSQL ${major} on 127.0.0.1:${port} (log: ${path.relative(REPO_ROOT, logFile)})`);
   const [cmd, args] = asPostgres(bin('pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', settings, '-w', '-t', '60', 'start']);
