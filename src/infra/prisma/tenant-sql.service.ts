@@ -33,7 +33,11 @@ export class TenantSql implements OnApplicationShutdown {
     private readonly ctx: RequestContext,
     private readonly tenant: TenantPrisma,
   ) {
-    this.pool = new pg.Pool({ connectionString: config.get('APP_DATABASE_URL'), max: config.get('REALTIME_DATABASE_POOL_SIZE'), connectionTimeoutMillis: POOL_WAIT_MS });
+    // idle connections are kept (node-postgres closes them after 10 s by default): a new connection is a new
+    // PostgreSQL backend, forked, which then plans each hot function's statements again under RLS — tens of
+    // ms of CPU that stalled a live conversation every few seconds on the bench machine (session 7). The
+    // pool is small and bounded (REALTIME_DATABASE_POOL_SIZE per process)
+    this.pool = new pg.Pool({ connectionString: config.get('APP_DATABASE_URL'), max: config.get('REALTIME_DATABASE_POOL_SIZE'), connectionTimeoutMillis: POOL_WAIT_MS, idleTimeoutMillis: 0 });
     // an idle connection cut by the server (restart): the pool drops it, the next query opens another
     this.pool.on('error', () => undefined);
   }
