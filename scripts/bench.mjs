@@ -13,7 +13,7 @@ import { apiEnv, apiNodeArgs, report, wanted } from './bench/perf.mjs';
 const TAG = 'bench';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds per scenario
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
-const PORT = Number(process.env.BENCH_PORT ?? 38080);
+const PORT = Number(process.env.BENCH_PORT ?? 28080);
 const WS_PORT = PORT + 1;
 // `npm run bench -- reports` (or `http`, `realtime`, several): only those scenario groups; none = all
 const SCENARIOS = process.argv.slice(2).filter((a) => !a.startsWith('-'));

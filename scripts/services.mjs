@@ -29,7 +29,9 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 // 'fault': servers of the fault tests, which stop and restart them; never shared with the suite's own.
 // 'cluster': servers of the cluster test (test/cluster), which restarts them under load; Redis keeps an
 // append-only file there, as in production, so queued jobs survive its restart.
-const DEFAULT_PORTS = { dev: { pg: 55433, redis: 16391 }, test: { pg: 55434, redis: 16392 }, fault: { pg: 55435, redis: 16393 }, cluster: { pg: 55436, redis: 16394 } };
+// Below Linux's ephemeral range (32768–60999): a client socket's local port (or one in TIME-WAIT) can never
+// take a server's port from under it (seen once with 55434).
+const DEFAULT_PORTS = { dev: { pg: 25433, redis: 16391 }, test: { pg: 25434, redis: 16392 }, fault: { pg: 25435, redis: 16393 }, cluster: { pg: 25436, redis: 16394 } };
 const PORT_ENV = { dev: ['PG_PORT', 'LOCAL_REDIS_PORT'], test: ['PG_PORT', 'LOCAL_REDIS_PORT'], fault: ['FAULT_PG_PORT', 'FAULT_REDIS_PORT'], cluster: ['CLUSTER_PG_PORT', 'CLUSTER_REDIS_PORT'] };
 const PERSISTENT_REDIS = new Set(['cluster']);
 export const ROLES = {
