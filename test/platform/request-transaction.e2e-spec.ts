@@ -18,6 +18,8 @@ const identity = (u: TestUser): Identity => ({ userId: u.id, email: u.email, rol
  * it survives on the pooled connection. The api runs with a pool of ONE connection here, so every
  * request and every check below goes through the very same PostgreSQL session.
  */
+const APP_NAME = 'request-transaction-spec';
+
 describe('request-scoped transaction: one context per request, nothing left on the pooled connection', () => {
   let t: TestContext;
   let app: PrismaService;
@@ -25,7 +27,11 @@ describe('request-scoped transaction: one context per request, nothing left on t
   let ctx: RequestContext;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { DATABASE_POOL_SIZE: '1' } });
+    // this app's sessions carry their own application_name: the database is shared with the other test
+    // files' apps, whose own transactions must not count here
+    const appUrl = new URL(process.env.APP_DATABASE_URL!);
+    appUrl.searchParams.set('application_name', APP_NAME);
+    t = await startTestApp({ env: { DATABASE_POOL_SIZE: '1', APP_DATABASE_URL: appUrl.toString() } });
     app = t.app.get(PrismaService);
     tenant = t.app.get(TenantPrisma);
     ctx = t.app.get(RequestContext);
@@ -47,7 +53,7 @@ describe('request-scoped transaction: one context per request, nothing left on t
   }
 
   /**
-   * huntzen_app sessions of this database still inside a transaction (a connection held, or a leak). Asked
+   * huntzen_app sessions of this app still inside a transaction (a connection held, or a leak). Asked
    * as huntzen_app on a connection of its own: PostgreSQL shows a session's state only to its own role
    * (or to pg_read_all_stats).
    */
@@ -55,8 +61,11 @@ describe('request-scoped transaction: one context per request, nothing left on t
     const owner = new pg.Client({ connectionString: process.env.APP_DATABASE_URL });
     await owner.connect();
     try {
-      const { rows } = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND usename = 'huntzen_app' AND state LIKE 'idle in transaction%'`);
+      const { rows } = await owner.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND usename = 'huntzen_app' AND application_name = $1 AND state LIKE 'idle in transaction%'`,
+        [APP_NAME],
+      );
       return rows[0].n;
     } finally {
       await owner.end();
