@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { ConsultationFormat, ConsultationStatus, Prisma, Role } from '@prisma/client';
 import type { Identity } from '../../common/context/request-context.js';
 import { AppException } from '../../common/errors/app.exception.js';
+import { callerContextValues } from '../../infra/prisma/caller-context.js';
 import { TenantPrisma } from '../../infra/prisma/tenant-prisma.service.js';
 import { TenantSql } from '../../infra/prisma/tenant-sql.service.js';
 
@@ -42,13 +44,6 @@ type ParticipantRow = Omit<ConsultationAccess, 'employeeUserId' | 'practitionerU
   practitioner: ParticipantProfile;
 };
 
-const SELECT = {
-  id: true, status: true, format: true, scheduledAt: true, scheduledEndAt: true, startedAt: true, endedAt: true,
-  employeeId: true, practitionerId: true,
-  employee: { select: { userId: true } },
-  practitioner: { select: { userId: true } },
-} satisfies Prisma.ConsultationSelect;
-
 /**
  * The one place that answers "may this caller touch this object?" (in the manner of Immich's access.ts).
  * Each check queries by id AND the caller's own profile id, so another person's id simply matches nothing
@@ -70,20 +65,29 @@ export class AccessService {
 
   /** The consultation if the caller is one of its two participants, else 404 `NOT_FOUND`. */
   async consultationParticipant(me: Identity, consultationId: string): Promise<ConsultationAccess> {
-    const c = await this.tenant.db.consultation.findFirst({ where: { id: consultationId, ...this.participantWhere(me) }, select: SELECT });
-    if (!c) throw AppException.notFound('Consultation introuvable');
-    const { employee, practitioner, ...rest } = c;
-    return withSides(me, rest, employee.userId, practitioner.userId);
+    return (await this.consultationParticipants(me, consultationId)).access;
   }
 
   /**
-   * The same check (same rule, same 404) with both participants' profiles, in one prepared round trip
-   * (TenantSql, consultation_participant) instead of Prisma's relation query, planned at every call: for
-   * the realtime path, where a chat room is re-checked every few seconds while messages flow. Inside an
-   * HTTP request it commits the request's transaction first (TenantSql), so only where nothing follows.
+   * The participant check with both participants' display profiles. The rule is one SQL function,
+   * consultation_participant() (migration 20261130000500: the caller's own profile id for its role, the whole
+   * context binding, under RLS): in an HTTP request it runs in the request's transaction; elsewhere (sockets,
+   * jobs) in one prepared round trip (TenantSql) — the chat re-checks a room every few seconds while messages
+   * flow, and a Prisma relation query there was planned afresh at every call. An id that is not a UUID
+   * matches nothing.
    */
   async consultationParticipants(me: Identity, consultationId: string): Promise<{ access: ConsultationAccess; employee: ParticipantProfile; practitioner: ParticipantProfile }> {
-    const row = await this.sql.call<ParticipantRow | null>('consultation_participant', [consultationId]);
+    if (!isUUID(consultationId, 'all')) throw AppException.notFound('Consultation introuvable');
+    let row: ParticipantRow | null;
+    if (this.tenant.inRequestTransaction) {
+      const [u, role, company, employee, practitioner] = callerContextValues(me);
+      const rows = await this.tenant.queryRaw<{ result: ParticipantRow | null }[]>(
+        Prisma.sql`SELECT consultation_participant(${u}, ${role}, ${company}, ${employee}, ${practitioner}, ${consultationId}::uuid) AS result`,
+      );
+      row = rows[0]?.result ?? null;
+    } else {
+      row = await this.sql.call<ParticipantRow | null>('consultation_participant', [consultationId]);
+    }
     if (!row) throw AppException.notFound('Consultation introuvable');
     const { employee, practitioner, scheduledAt, scheduledEndAt, startedAt, endedAt, ...rest } = row;
     const at = (iso: string | null) => (iso === null ? null : new Date(iso));

@@ -76,7 +76,7 @@ export class ChatService {
 
   /** CH1 / W6: a page of messages, oldest first; `cursor` (a message id) pages backwards. */
   async history(me: Identity, consultationId: string, q: { limit?: number; cursor?: string } = {}, room?: ChatRoom): Promise<MessageListDto> {
-    const consultation = room?.access.id === consultationId ? room.access : await this.access.consultationParticipant(me, consultationId);
+    const { access: consultation, profiles } = room?.access.id === consultationId ? room : await this.openRoom(me, consultationId);
     const limit = q.limit ?? HISTORY_PAGE;
     let before: Prisma.MessageWhereInput = {};
     if (q.cursor) {
@@ -84,9 +84,8 @@ export class ChatService {
       if (!cursor) throw AppException.badRequest(ErrorCode.VALIDATION_ERROR, 'Curseur inconnu', [{ field: 'cursor', message: 'cursor doit être un nextCursor de cette conversation' }]);
       before = { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] };
     }
-    const [rows, profiles, ring] = await Promise.all([
+    const [rows, ring] = await Promise.all([
       this.tenant.db.message.findMany({ where: { consultationId, ...before }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1 }),
-      room?.access.id === consultationId ? room.profiles : this.profiles(me, consultationId),
       this.subjectKeys.ring([consultation.employeeUserId]),
     ]);
     try {
@@ -185,7 +184,7 @@ export class ChatService {
     if (Date.now() - row.createdAt.getTime() > this.editWindowMs) {
       throw AppException.conflict(ErrorCode.MESSAGE_EDIT_WINDOW_EXPIRED, `Un message ne peut être modifié que ${this.config.get('CHAT_EDIT_WINDOW_MINUTES')} minutes après son envoi`);
     }
-    const [consultation, profiles] = await Promise.all([this.access.consultationParticipant(me, row.consultationId), this.profiles(me, row.consultationId)]);
+    const { access: consultation, profiles } = await this.openRoom(me, row.consultationId);
     this.assertWritable(consultation);
     const sealed = await this.seal(consultation, row, content);
     const updated = await this.tenant.db.message.update({ where: { id: messageId }, data: { ...sealed, isEdited: true, editedAt: new Date() } });
@@ -269,14 +268,6 @@ export class ChatService {
   }
 
   /** The two participants' display profiles, by user id. */
-  private async profiles(me: Identity, consultationId: string): Promise<Profiles> {
-    const c = await this.tenant.db.consultation.findFirst({
-      where: { id: consultationId, ...this.access.participantWhere(me) },
-      select: { employee: { select: PROFILE }, practitioner: { select: PROFILE } },
-    });
-    return new Map(c ? [c.employee, c.practitioner].map((p) => [p.userId, p]) : []);
-  }
-
   /** Seals under the subject key of the consultation's employee (created on the first message). */
   private async seal(c: ConsultationAccess, ref: MessageRef, content: string): Promise<Envelope> {
     const { wrapping, ring } = await this.subjectKeys.wrappingFor(c.employeeUserId);
