@@ -71,6 +71,17 @@ describe('SubjectKeys cache: one read at a time per reader and subjects, refresh
     expect(findMany).toHaveBeenCalledTimes(2);
   });
 
+  it('an erasure during a read in flight: what that read found is not cached', async () => {
+    const { keys, reads } = setup();
+    const ring = keys.ring(['s1']);
+    await settle();
+    keys.forget('s1');
+    reads[0]();
+    // neither the ring that waited for it nor the cache gets the key
+    expect((await ring).wrapping('s1')).toBeUndefined();
+    expect(keys.holds('s1')).toBe(false);
+  });
+
   it('inside a request transaction nothing is cached nor shared: each ring reads', async () => {
     const { keys, findMany, reads } = setup({ inRequestTransaction: true });
     const a = keys.ring(['s1']);

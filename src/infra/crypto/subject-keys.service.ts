@@ -83,6 +83,8 @@ export class SubjectKeys {
         this.cache.delete(k);
       }
     }
+    // a read in flight may have started before the erasure: what it finds is not cached
+    for (const k of this.loading.keys()) if (k.slice(k.indexOf(':') + 1).split(',').includes(subjectId)) this.loading.delete(k);
   }
 
   /** True when the current caller holds `subjectId`'s key in the cache (wrappingFor/ring will not query the database). */
@@ -130,9 +132,12 @@ export class SubjectKeys {
     let loading = this.loading.get(k);
     if (!loading) {
       const at = Date.now();
+      // false once forget() dropped this read (an erasure meanwhile): its keys are then not cached
+      const current = () => this.loading.get(k) === loading;
       loading = this.tenant.db.subjectKey
         .findMany({ where: { subjectId: { in: subjectIds } }, select: { subjectId: true, encryptedKey: true, dekIv: true, dekAuthTag: true, keyVersion: true } })
         .then((rows) => {
+          if (!current()) return;
           const found = new Set<string>();
           for (const row of rows) {
             const key = this.crypto.openSubjectKey(row.subjectId, row);
@@ -142,7 +147,9 @@ export class SubjectKeys {
           }
           for (const id of subjectIds) if (!found.has(id)) this.drop(reader, id);
         })
-        .finally(() => this.loading.delete(k));
+        .finally(() => {
+          if (current()) this.loading.delete(k);
+        });
       this.loading.set(k, loading);
     }
     return loading;
